@@ -1,0 +1,37 @@
+# descend: `make demo` and `make test` create .venv themselves on a machine with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# PyTorch is only a cross-check for the optimizer tests and benchmarks: installed when this
+	@# machine holds a local CPU wheel (pip download --no-index never downloads), skipped otherwise.
+	if $(BIN)/python -m pip download -q --no-index --no-deps 'torch==2.13.0' -d $(VENV)/wheels >/dev/null 2>&1; \
+	  then $(BIN)/python -m pip install -q 'torch==2.13.0'; \
+	  else echo "torch: no local wheel here, the PyTorch cross-checks will be skipped"; fi
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/descend demo --out descend-demo
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) descend-demo .pytest_cache .mypy_cache .ruff_cache

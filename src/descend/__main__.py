@@ -1,0 +1,3 @@
+from descend._cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""What a run returns: a :class:`Result` with its :class:`History`.
+
+In the spirit of scipy's ``OptimizeResult``: ``x``, ``fun``, ``grad``, ``grad_norm``, ``nit``,
+``status``, ``success``, ``message``, and the recorded ``history`` as arrays, ready to plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Status = Literal["converged", "max_iter", "stalled", "diverged", "stopped"]
+
+
+@dataclass(frozen=True)
+class History:
+    """The trajectory of a run, one entry per iterate (θ₀ included) or per update.
+
+    Attributes
+    ----------
+    x : ndarray of shape (nit + 1, n)
+        The θ path, starting point first.
+    fun : ndarray of shape (nit + 1,)
+        J(θ) along the path.
+    grad_norm : ndarray of shape (nit + 1,)
+        ‖∇J(θ)‖ along the path.
+    lr : ndarray of shape (nit,)
+        The learning rate of each update.
+    step_size : ndarray of shape (nit,)
+        ‖θ_{t+1} − θ_t‖ of each update.
+    """
+
+    x: Array
+    fun: Array
+    grad_norm: Array
+    lr: Array
+    step_size: Array
+
+    def __len__(self) -> int:
+        return len(self.fun)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of :func:`descend.minimize` and the strategies.
+
+    ``status`` is ``"converged"`` (‖∇J‖ < tol), ``"max_iter"``, ``"stalled"`` (no improvement
+    for ``patience`` steps), ``"diverged"`` (J or θ became non-finite or exploded; ``x`` is the
+    last finite iterate and ``diverged_at`` the step) or ``"stopped"`` (by the callback).
+    """
+
+    x: Array
+    fun: float
+    grad: Array
+    grad_norm: float
+    nit: int
+    status: Status
+    message: str
+    history: History
+    diverged_at: int | None = None
+    suggested_lr: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        """True when the run converged (or stalled at a point it could not improve)."""
+        return self.status in ("converged", "stalled")
+
+    def __repr__(self) -> str:
+        with np.printoptions(precision=6, suppress=False, threshold=20):
+            lines = [
+                f"  status: {self.status}",
+                f" success: {self.success}",
+                f" message: {self.message}",
+                f"       x: {self.x}",
+                f"     fun: {self.fun:.10g}",
+                f"    grad: {self.grad}",
+                f"grad_norm: {self.grad_norm:.3e}",
+                f"     nit: {self.nit}",
+            ]
+        if self.diverged_at is not None:
+            lines.append(f"diverged_at: {self.diverged_at}")
+        if self.suggested_lr is not None:
+            lines.append(f"suggested_lr: {self.suggested_lr:.3g}")
+        return "Result(\n" + "\n".join(lines) + "\n)"
+
+    def to_dict(self, *, with_history: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict of the result (arrays as lists, non-finite numbers as None)."""
+
+        def clean(a: Any) -> Any:
+            arr = np.asarray(a, dtype=np.float64)
+            out = np.where(np.isfinite(arr), arr, np.nan).tolist()
+            if isinstance(out, list):
+                return _none_for_nan(out)
+            return None if out != out else out
+
+        d: dict[str, Any] = {
+            "status": self.status,
+            "success": self.success,
+            "message": self.message,
+            "x": clean(self.x),
+            "fun": clean(self.fun),
+            "grad": clean(self.grad),
+            "grad_norm": clean(self.grad_norm),
+            "nit": self.nit,
+            "diverged_at": self.diverged_at,
+            "suggested_lr": self.suggested_lr,
+        }
+        if with_history:
+            d["history"] = {
+                "x": clean(self.history.x),
+                "fun": clean(self.history.fun),
+                "grad_norm": clean(self.history.grad_norm),
+                "lr": clean(self.history.lr),
+                "step_size": clean(self.history.step_size),
+            }
+        return d
+
+
+def _none_for_nan(values: list[Any]) -> list[Any]:
+    return [
+        _none_for_nan(v) if isinstance(v, list) else (None if v != v else v) for v in values
+    ]
