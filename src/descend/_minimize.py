@@ -84,6 +84,7 @@ def minimize(
     callback: Callable[[Step], Any] | None = None,
     log_every: int | None = None,
     seed: int | None = None,
+    engine: str = "auto",
 ) -> Result:
     """Minimize (or, with ``maximize=True``, maximize) a differentiable function.
 
@@ -117,6 +118,11 @@ def minimize(
         Print a trace line (step, J, θ, ∇J) every this many updates.
     seed : int, optional
         Unused by deterministic rules; accepted for a uniform signature with the strategies.
+    engine : {"auto", "numpy", "compiled"}, default="auto"
+        ``"numpy"`` runs the reference loop; ``"compiled"`` runs the same loop compiled with
+        Numba (text expressions and built-in functions with a named optimizer, no callback or
+        trace); ``"auto"`` compiles when that is possible and the run is long enough to repay
+        the compilation (see :mod:`descend._compiled`).
 
     Returns
     -------
@@ -142,7 +148,9 @@ def minimize(
     if auto and lr != "auto":
         from ._exceptions import HyperparameterError
 
-        raise HyperparameterError(f"lr={lr!r} is not understood; give a number, a schedule or 'auto'")
+        raise HyperparameterError(
+            f"lr={lr!r} is not understood; give a number, a schedule or 'auto'"
+        )
     _check_loop_args(max_iter, tol, patience, log_every)
     if auto:
         opt = get_optimizer(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
@@ -151,7 +159,88 @@ def minimize(
         opt = get_optimizer(optimizer, lr)  # type: ignore[arg-type]
         lr_value = _optimizer_lr(optimizer, lr)
     sign = -1.0 if maximize else 1.0
+    if _use_compiled(engine, obj, opt, auto, callback, log_every, max_iter):
+        return _run_compiled(obj, x, opt, sign, max_iter, tol, patience)
     return _run(obj, x, opt, sign, auto, lr_value, max_iter, tol, patience, callback, log_every)
+
+
+def _use_compiled(
+    engine: str,
+    obj: Objective,
+    opt: GradientTransformation,
+    auto: bool,
+    callback: Any,
+    log_every: Any,
+    max_iter: int,
+) -> bool:
+    from . import _compiled
+    from ._exceptions import HyperparameterError
+
+    if engine not in ("auto", "numpy", "compiled"):
+        raise HyperparameterError(f"engine={engine!r}; choose 'auto', 'numpy' or 'compiled'")
+    if engine == "numpy":
+        return False
+    sym = obj.meta.get("sympy")
+    possible = sym is not None and _compiled.supported(opt) and not auto
+    possible = possible and callback is None and log_every is None
+    if engine == "compiled" and not possible:
+        raise HyperparameterError(
+            "engine='compiled' needs a text expression or built-in function, a named optimizer "
+            "(sgd, momentum, adagrad, rmsprop, adam, adamw), a numeric lr or schedule, and no "
+            "callback or log_every; use engine='numpy' for anything else"
+        )
+    if engine == "auto" and possible:
+        return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)
+    return possible
+
+
+def _run_compiled(
+    obj: Objective,
+    x: Array,
+    opt: GradientTransformation,
+    sign: float,
+    max_iter: int,
+    tol: float,
+    patience: int | None,
+) -> Result:
+    from . import _compiled
+
+    vg = _compiled.compile_sympy(*obj.meta["sympy"])
+    with np.errstate(all="ignore"):
+        f0, g0 = vg(x)
+    if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
+        _not_finite_at_start(obj, x, sign * f0)
+    out = _compiled.run_compiled(
+        vg, x, opt, max_iter=max_iter, tol=tol, patience=patience, sign=sign,
+        explode=EXPLODE_FACTOR,
+    )
+    x, f, g, path, fun, gnorm, sizes, code, div_at, used, f_new, lrs = out
+    status: Status = _compiled.STATUS[code]  # type: ignore[assignment]
+    nit = len(sizes)
+    diverged_at = int(div_at) if status == "diverged" else None
+    suggested = used / 10 if status == "diverged" and f_new >= f else None
+    history = History(x=path, fun=sign * fun, grad_norm=gnorm, lr=lrs[:nit], step_size=sizes)
+    return Result(
+        x=x,
+        fun=sign * float(f),
+        grad=sign * g,
+        grad_norm=float(gnorm[-1]),
+        nit=nit,
+        status=status,
+        message=_message(status, nit, tol, patience, diverged_at, suggested, sign),
+        history=history,
+        diverged_at=diverged_at,
+        suggested_lr=suggested,
+        extra={"engine": "compiled"},
+    )
+
+
+def _not_finite_at_start(obj: Objective, x: Array, value: float) -> None:
+    cls = ExpressionError if obj.gradient_formulas else DescendError
+    raise cls(
+        f"{obj.name} is not finite at the start x0={x.tolist()} (value {value}); "
+        "choose a starting point inside the function's domain"
+    )
 
 
 def _optimizer_lr(optimizer: Any, lr: Any) -> LearningRate | None:
@@ -202,11 +291,7 @@ def _run(
 ) -> Result:
     f, g = _evaluate(obj, x, sign)
     if not math.isfinite(f) or not np.all(np.isfinite(g)):
-        cls = ExpressionError if obj.gradient_formulas else DescendError
-        raise cls(
-            f"{obj.name} is not finite at the start x0={x.tolist()} (value {sign * f}); "
-            "choose a starting point inside the function's domain"
-        )
+        _not_finite_at_start(obj, x, sign * f)
     f_start = f
     path, values, norms, lrs, sizes = [x.copy()], [f], [float(np.linalg.norm(g))], [], []
     state = opt.init(x)
@@ -234,7 +319,8 @@ def _run(
         f_new, g_new = _evaluate(obj, x_new, sign)
         t += 1
         exploded = f_new > f_start + EXPLODE_FACTOR * (1.0 + abs(f_start))
-        if not (math.isfinite(f_new) and np.all(np.isfinite(x_new)) and np.all(np.isfinite(g_new))) or exploded:
+        finite = math.isfinite(f_new) and np.isfinite(x_new).all() and np.isfinite(g_new).all()
+        if not finite or exploded:
             status, diverged_at = "diverged", t
             suggested = used_lr / 10 if math.isfinite(used_lr) and f_new >= f else None
             break

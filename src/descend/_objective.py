@@ -157,7 +157,8 @@ def as_objective(fun: Any, grad: Callable[[Array], Any] | None = None) -> Object
     to_objective = getattr(fun, "to_objective", None)
     if callable(to_objective):
         obj = to_objective()
-        assert isinstance(obj, Objective)
+        if not isinstance(obj, Objective):
+            raise TypeError(f"{type(fun).__name__}.to_objective() did not return an Objective")
         return obj
     if isinstance(fun, str):
         from ._expression import expression
