@@ -140,40 +140,46 @@ def random_restarts(
 
 
 def _run_batch(
-    obj: Objective, starts: Array, opt: GradientTransformation, sign: float, max_iter: int, tol: float
+    obj: Objective,
+    starts: Array,
+    opt: GradientTransformation,
+    sign: float,
+    max_iter: int,
+    tol: float,
 ) -> tuple[Array, np.ndarray]:
-    """All starts as one (k, n) array; rows freeze once converged or diverged."""
+    """All starts as one (k, n) array; a row freezes once it converges or diverges.
+
+    A row whose gradient stops being finite diverged: it goes back to its previous point.
+    """
     x = starts.copy()
+    x_prev = x
     state = opt.init(x)
     active = np.ones(len(x), dtype=bool)
     converged = np.zeros(len(x), dtype=bool)
     diverged = np.zeros(len(x), dtype=bool)
     tol2 = tol * tol
     with np.errstate(all="ignore"):
-        for _ in range(max_iter + 1):
-            g = sign * obj.gradient(x)
+        for t in range(max_iter + 1):
+            g = obj.gradient(x)
+            if sign != 1.0:
+                g = sign * g
             sq = np.einsum("ij,ij->i", g, g)
-            bad = ~np.isfinite(sq) & active
-            done = (sq < tol2) & active
-            if bad.any() or done.any():
-                diverged |= bad
-                converged |= done
-                active &= ~(bad | done)
+            stop = ~(sq >= tol2) & active  # converged, or not finite (NaN compares False)
+            if stop.any():
+                bad = stop & ~np.isfinite(sq)
+                if bad.any():
+                    x[bad] = x_prev[bad]
+                    diverged |= bad
+                converged |= stop & ~bad
+                active &= ~stop
                 if not active.any():
                     break
-            if _ == max_iter:
+                g = np.where(active[:, None], g, 0.0)
+            if t == max_iter:
                 break
             step, state = opt.update(g, state, x)
-            if active.all():
-                x = x + step
-            else:
-                x = x + np.where(active[:, None], step, 0.0)
-            lost = ~np.isfinite(x).all(axis=1)
-            if lost.any():  # back to the last finite point and stop that run
-                x[lost] -= np.where(np.isfinite(step[lost]), step[lost], 0.0)
-                x[lost] = np.where(np.isfinite(x[lost]), x[lost], starts[lost])
-                diverged |= lost
-                active &= ~lost
+            x_prev = x
+            x = x + step if active.all() else x + np.where(active[:, None], step, 0.0)
     status = np.where(converged, "converged", np.where(diverged, "diverged", "max_iter"))
     return x, status
 
