@@ -75,7 +75,7 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     lines += [f"    _g[{i}] = {printer.doprint(d)}" for i, d in enumerate(reduced[1:])]
     lines.append(f"    return float({printer.doprint(reduced[0])}), _g")
     namespace: dict[str, Any] = {"np": np, "math": math}
-    exec(compile("\n".join(lines), "<descend-compiled>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(lines), "<descend-compiled>", "exec"), namespace)
     jitted = numba.njit(cache=False)(namespace["value_and_grad"])
     _cache[key] = jitted
     return jitted
@@ -209,7 +209,19 @@ def _kernel() -> Callable[..., Any]:
                 if patience > 0 and since >= patience:
                     status = 2
                     break
-        return x, f, g, path[: t + 1], fun[: t + 1], gnorm[: t + 1], sizes[:t], status, div_at, used, f_new
+        return (
+            x,
+            f,
+            g,
+            path[: t + 1],
+            fun[: t + 1],
+            gnorm[: t + 1],
+            sizes[:t],
+            status,
+            div_at,
+            used,
+            f_new,
+        )
 
     _cache["kernel"] = run
     return run
@@ -228,17 +240,9 @@ def run_compiled(
 ) -> tuple[Any, ...]:
     """Run the compiled loop; returns the arrays :func:`descend.minimize` builds its Result from."""
     lrs = learning_rates(opt, max_iter)
-    return tuple(
-        _kernel()(
-            vg,
-            x0,
-            RULES[opt.name or ""],
-            hyper_vector(opt),
-            lrs,
-            max_iter,
-            float(tol),
-            int(patience or 0),
-            float(sign),
-            float(explode),
-        )
-    ) + (lrs,)
+    code = RULES[opt.name or ""]
+    out = _kernel()(
+        vg, x0, code, hyper_vector(opt), lrs, max_iter, float(tol), int(patience or 0),
+        float(sign), float(explode),
+    )  # fmt: skip
+    return (*out, lrs)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._exceptions import DescendError, ExpressionError, ShapeError
+from ._line_search import ARMIJO_C, MAX_BACKTRACKS, backtrack  # noqa: F401 (used by _fit)
 from ._objective import Objective, as_objective
 from ._optimizers import get_optimizer
 from ._result import Array, History, Result, Status
@@ -26,10 +27,6 @@ from ._transform import GradientTransformation, LearningRate, ScaleByScheduleSta
 
 #: J above EXPLODE_FACTOR · (1 + |J(θ₀)|) counts as divergence.
 EXPLODE_FACTOR = 1e12
-#: Armijo's sufficient-decrease constant c in J(θ + αd) ≤ J(θ) + c·α·∇J·d.
-ARMIJO_C = 1e-4
-#: Halvings of α a line search may make before it gives up on a step.
-MAX_BACKTRACKS = 60
 
 
 class Step(NamedTuple):
@@ -211,7 +208,13 @@ def _run_compiled(
     if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
         _not_finite_at_start(obj, x, sign * f0)
     out = _compiled.run_compiled(
-        vg, x, opt, max_iter=max_iter, tol=tol, patience=patience, sign=sign,
+        vg,
+        x,
+        opt,
+        max_iter=max_iter,
+        tol=tol,
+        patience=patience,
+        sign=sign,
         explode=EXPLODE_FACTOR,
     )
     x, f, g, path, fun, gnorm, sizes, code, div_at, used, f_new, lrs = out
@@ -373,22 +376,9 @@ def _line_search(
     sign: float,
     alpha: float,
 ) -> tuple[Array, Any, float]:
-    """Backtracking (Armijo) along the optimizer's unit-rate direction d.
-
-    Start from twice the last accepted α and halve until J(θ + αd) ≤ J(θ) + c·α·∇J·d. When d
-    is not a descent direction (∇J·d ≥ 0), fall back to d = −∇J.
-    """
+    """One step of size α chosen by :func:`descend._line_search.backtrack`."""
     d, new_state = opt.update(g, state, x)
-    slope = float(np.dot(g, d))
-    if not slope < 0:
-        d, slope = -g, -float(np.dot(g, g))
-    alpha = min(alpha * 2.0, 1e6)
-    for _ in range(MAX_BACKTRACKS):
-        with np.errstate(all="ignore"):
-            f_try = sign * float(obj.value(x + alpha * d))
-        if math.isfinite(f_try) and f_try <= f + ARMIJO_C * alpha * slope:
-            break
-        alpha *= 0.5
+    d, alpha, _ = backtrack(lambda z: _evaluate(obj, z, sign), x, f, g, d, alpha)
     return alpha * d, new_state, alpha
 
 

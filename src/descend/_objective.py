@@ -51,9 +51,7 @@ def numeric_grad(fun: Callable[[Array], Any], x: Array) -> Array:
     return g
 
 
-def check_grad(
-    fun: Callable[[Array], Any], grad: Callable[[Array], Any], x: Any
-) -> float:
+def check_grad(fun: Callable[[Array], Any], grad: Callable[[Array], Any], x: Any) -> float:
     """Largest absolute difference between ``grad(x)`` and a central-difference gradient.
 
     Use it to check a hand-written gradient: a correct one gives about 1e-8 or less on
@@ -170,7 +168,8 @@ def as_objective(fun: Any, grad: Callable[[Array], Any] | None = None) -> Object
         return expression(fun).to_objective()
     if not callable(fun):
         raise TypeError(
-            f"fun must be a callable, an expression string or a built-in name, not {type(fun).__name__}"
+            "fun must be a callable, an expression string or a built-in name, "
+            f"not {type(fun).__name__}"
         )
     name = getattr(fun, "__name__", "f")
     return Objective(fun=fun, grad=grad, name=name if name != "<lambda>" else "f")

@@ -202,7 +202,9 @@ def adagrad(lr: LearningRate = 0.01, eps: float = 1e-10) -> GradientTransformati
     >>> opt.update(np.array([2.0, -0.1]), state, x)[0]
     array([-0.5,  0.5])
     """
-    return _named("adagrad", chain(scale_by_adagrad(eps), scale_by_learning_rate(lr)), lr=lr, eps=eps)
+    return _named(
+        "adagrad", chain(scale_by_adagrad(eps), scale_by_learning_rate(lr)), lr=lr, eps=eps
+    )
 
 
 def rmsprop(
@@ -222,9 +224,7 @@ def rmsprop(
     -0.1
     """
     opt = chain(scale_by_rms(beta, eps, centered, momentum), scale_by_learning_rate(lr))
-    return _named(
-        "rmsprop", opt, lr=lr, beta=beta, eps=eps, centered=centered, momentum=momentum
-    )
+    return _named("rmsprop", opt, lr=lr, beta=beta, eps=eps, centered=centered, momentum=momentum)
 
 
 def adam(

@@ -122,6 +122,4 @@ class Result:
 
 
 def _none_for_nan(values: list[Any]) -> list[Any]:
-    return [
-        _none_for_nan(v) if isinstance(v, list) else (None if v != v else v) for v in values
-    ]
+    return [_none_for_nan(v) if isinstance(v, list) else (None if v != v else v) for v in values]

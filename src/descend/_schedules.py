@@ -89,7 +89,9 @@ def cosine(lr0: float, decay_steps: int, lr_min: float = 0.0) -> Schedule:
         raise HyperparameterError(f"decay_steps={decay_steps!r} must be a whole number >= 1")
     check_positive("lr_min", lr_min, allow_zero=True)
     steps = int(decay_steps)
-    return lambda t: lr_min + (lr0 - lr_min) * 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps))
+    return lambda t: (
+        lr_min + (lr0 - lr_min) * 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps))
+    )
 
 
 def warmup(warmup_steps: int, then: Schedule | float) -> Schedule:
