@@ -1,0 +1,513 @@
+"""Built-in optimisation test functions: Rosenbrock, Himmelblau, Rastrigin, Ackley, ...
+
+Each is a :class:`BuiltinFunction`: a vectorised value and an analytic gradient, side by side
+below, with the usual search box, a usual starting point and every known global minimiser
+(to full double precision). The definitions are the standard ones (Wikipedia, "Test functions
+for optimization"; Surjanovic & Bingham, Virtual Library of Simulation Experiments).
+
+>>> import numpy as np
+>>> from descend._functions import function
+>>> f = function("rosenbrock")
+>>> f.variables, f.x0, f.minima, f.fmin
+(('x', 'y'), (-1.2, 1.0), ((1.0, 1.0),), 0.0)
+>>> round(f.fun([-1.2, 1.0]), 12), (f.grad(np.array([1.0, 1.0])) + 0.0).tolist()
+(24.2, [0.0, 0.0])
+>>> h = function("Himmelblau")
+>>> len(h.minima), h.fun(np.array(h.minima)).round(12).tolist()
+(4, [0.0, 0.0, 0.0, 0.0])
+>>> function("rastrigin", n=5).n
+5
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._exceptions import HyperparameterError, ShapeError, UnknownNameError
+from ._objective import Objective
+
+Array = NDArray[np.float64]
+#: A value or gradient implementation on a ``(..., n)`` array of points.
+Kernel = Callable[[Array], Array]
+Box = tuple[tuple[float, float], ...]
+Points = tuple[tuple[float, ...], ...]
+
+_TWO_PI = 2.0 * math.pi
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltinFunction:
+    """A test function with its analytic gradient and what is known about its minima.
+
+    Attributes
+    ----------
+    name, title : str
+        Registry key (``"six_hump_camel"``) and readable title (``"Six-hump camel"``).
+    formula : str
+        A readable formula in the variable names.
+    n : int
+        Number of variables (for n-dimensional functions, the chosen n).
+    domain : tuple of (float, float)
+        The usual search box, one ``(low, high)`` per variable.
+    x0 : tuple of float
+        A usual starting point.
+    minima : tuple of tuple of float
+        Every known global minimiser; ``()`` when the function is unbounded below.
+    fmin : float
+        The global minimum value (``-inf`` when unbounded below).
+    local_minima : tuple of tuple of float
+        Notable local, non-global minimisers.
+    variables : tuple of str
+        ``("x",)``, ``("x", "y")`` or ``("x1", ..., "xn")``.
+    value_kernel, grad_kernel : callable
+        The raw implementations on ``(..., n)`` arrays; use :meth:`fun` and :meth:`grad`.
+    """
+
+    name: str
+    title: str
+    formula: str
+    n: int
+    domain: Box
+    x0: tuple[float, ...]
+    minima: Points
+    fmin: float
+    local_minima: Points = ()
+    variables: tuple[str, ...]
+    value_kernel: Kernel = field(repr=False, compare=False)
+    grad_kernel: Kernel = field(repr=False, compare=False)
+
+    def _points(self, x: ArrayLike) -> Array:
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim not in (1, 2) or arr.shape[-1] != self.n:
+            raise ShapeError(
+                f"{self.name} takes {self.n} variable(s) ({', '.join(self.variables)}): "
+                f"pass an array of shape ({self.n},) or (k, {self.n}), not {arr.shape}"
+            )
+        return arr
+
+    def fun(self, x: ArrayLike) -> float | Array:
+        """f(x): a float for ``x`` of shape ``(n,)``, an array ``(k,)`` for ``(k, n)``.
+
+        Overflow far outside the domain gives ``inf`` (or ``nan``) without a warning.
+        """
+        arr = self._points(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.asarray(self.value_kernel(arr), dtype=np.float64)
+        return float(out) if arr.ndim == 1 else out
+
+    def grad(self, x: ArrayLike) -> Array:
+        """∇f(x), with the shape of ``x``: ``(n,)`` or ``(k, n)``."""
+        arr = self._points(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(self.grad_kernel(arr), dtype=np.float64)
+
+    def to_objective(self) -> Objective:
+        """This function as a batched :class:`~descend.Objective` with an exact gradient."""
+        return Objective(
+            fun=self.fun, grad=self.grad, n=self.n, batched=True, names=self.variables,
+            name=self.name, meta={"function": self},
+        )
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """How to build a registered function: ``build(n)``; ``n`` is None for n-dimensional ones."""
+
+    build: Callable[[int], BuiltinFunction]
+    n: int | None
+    min_n: int = 1
+
+
+def _xy(p: Array) -> tuple[Array, Array]:
+    return p[..., 0], p[..., 1]
+
+
+def _stack(*partials: Array) -> Array:
+    return np.stack(partials, axis=-1)
+
+
+def _variables(n: int) -> tuple[str, ...]:
+    return ("x",) if n == 1 else ("x", "y") if n == 2 else tuple(f"x{i}" for i in range(1, n + 1))
+
+
+def _sum(n: int, term: str) -> str:
+    """``term`` (with ``{v}`` for the variable) summed: written out for n <= 2, else Σ notation."""
+    if n > 2:
+        return f"sum_{{i=1..{n}}} " + term.format(v="x_i")
+    return " + ".join(term.format(v=v) for v in _variables(n))
+
+
+def _ackley_formula(n: int) -> str:
+    squares, cosines = _sum(n, "{v}^2"), _sum(n, "cos(2 pi {v})")
+    if n == 1:
+        return f"-20 exp(-0.2 sqrt({squares})) - exp({cosines}) + 20 + e"
+    return f"-20 exp(-0.2 sqrt(({squares}) / {n})) - exp(({cosines}) / {n}) + 20 + e"
+
+
+# ---------------------------------------------------------------- n-dimensional functions
+
+
+def _sphere(p: Array) -> Array:
+    """Σ xᵢ²."""
+    return np.sum(p**2, axis=-1)
+
+
+def _sphere_grad(p: Array) -> Array:
+    return 2.0 * p
+
+
+def _rosenbrock(p: Array) -> Array:
+    """Σᵢ₌₁ⁿ⁻¹ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²."""
+    a, b = p[..., :-1], p[..., 1:]
+    return np.sum(100.0 * (b - a**2) ** 2 + (1.0 - a) ** 2, axis=-1)
+
+
+def _rosenbrock_grad(p: Array) -> Array:
+    a, b = p[..., :-1], p[..., 1:]
+    r = b - a**2
+    g = np.zeros_like(p)
+    g[..., :-1] = -400.0 * a * r - 2.0 * (1.0 - a)
+    g[..., 1:] += 200.0 * r
+    return g
+
+
+def _rastrigin(p: Array) -> Array:
+    """10 n + Σ (xᵢ² − 10 cos 2πxᵢ)."""
+    return 10.0 * p.shape[-1] + np.sum(p**2 - 10.0 * np.cos(_TWO_PI * p), axis=-1)
+
+
+def _rastrigin_grad(p: Array) -> Array:
+    return 2.0 * p + 10.0 * _TWO_PI * np.sin(_TWO_PI * p)
+
+
+def _ackley(p: Array) -> Array:
+    """−20 exp(−0.2 √(Σ xᵢ²/n)) − exp(Σ cos(2πxᵢ)/n) + 20 + e."""
+    r = np.sqrt(np.mean(p**2, axis=-1))
+    c = np.mean(np.cos(_TWO_PI * p), axis=-1)
+    return -20.0 * np.exp(-0.2 * r) - np.exp(c) + 20.0 + math.e
+
+
+def _ackley_grad(p: Array) -> Array:
+    # ∂r/∂xᵢ = xᵢ / (n r) is 0/0 at the origin, where the gradient is defined as 0.
+    n = p.shape[-1]
+    r = np.sqrt(np.mean(p**2, axis=-1, keepdims=True))
+    c = np.mean(np.cos(_TWO_PI * p), axis=-1, keepdims=True)
+    radial = np.where(r > 0, 4.0 * np.exp(-0.2 * r) * p / (n * np.where(r > 0, r, 1.0)), 0.0)
+    return radial + _TWO_PI / n * np.exp(c) * np.sin(_TWO_PI * p)
+
+
+def _n_dimensional(
+    name: str, title: str, formula: Callable[[int], str], value: Kernel, grad: Kernel,
+    low: float, high: float, start: Callable[[int], tuple[float, ...]], best: float, fmin: float,
+) -> Callable[[int], BuiltinFunction]:
+    def build(n: int) -> BuiltinFunction:
+        return BuiltinFunction(
+            name=name, title=title, formula=formula(n), n=n, domain=((low, high),) * n,
+            x0=start(n), minima=((best,) * n,), fmin=fmin, variables=_variables(n),
+            value_kernel=value, grad_kernel=grad,
+        )
+
+    return build
+
+
+# ------------------------------------------------------------------- two-variable functions
+
+
+def _booth(p: Array) -> Array:
+    """(x + 2y − 7)² + (2x + y − 5)²."""
+    x, y = _xy(p)
+    return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+
+
+def _booth_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    a, b = x + 2 * y - 7, 2 * x + y - 5
+    return _stack(2 * a + 4 * b, 4 * a + 2 * b)
+
+
+def _matyas(p: Array) -> Array:
+    """0.26 (x² + y²) − 0.48 x y."""
+    x, y = _xy(p)
+    return 0.26 * (x**2 + y**2) - 0.48 * x * y
+
+
+def _matyas_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    return _stack(0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x)
+
+
+def _beale(p: Array) -> Array:
+    """(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²."""
+    x, y = _xy(p)
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def _beale_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    t1, t2, t3 = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    gx = 2 * t1 * (y - 1) + 2 * t2 * (y**2 - 1) + 2 * t3 * (y**3 - 1)
+    gy = 2 * t1 * x + 4 * t2 * x * y + 6 * t3 * x * y**2
+    return _stack(gx, gy)
+
+
+def _himmelblau(p: Array) -> Array:
+    """(x² + y − 11)² + (x + y² − 7)²."""
+    x, y = _xy(p)
+    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+
+def _himmelblau_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    a, b = x**2 + y - 11, x + y**2 - 7
+    return _stack(4 * x * a + 2 * b, 2 * a + 4 * y * b)
+
+
+def _three_hump_camel(p: Array) -> Array:
+    """2x² − 1.05x⁴ + x⁶/6 + xy + y²."""
+    x, y = _xy(p)
+    return 2 * x**2 - 1.05 * x**4 + x**6 / 6 + x * y + y**2
+
+
+def _three_hump_camel_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    return _stack(4 * x - 4.2 * x**3 + x**5 + y, x + 2 * y)
+
+
+def _six_hump_camel(p: Array) -> Array:
+    """(4 − 2.1x² + x⁴/3) x² + xy + (4y² − 4) y²."""
+    x, y = _xy(p)
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (4 * y**2 - 4) * y**2
+
+
+def _six_hump_camel_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    return _stack(8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3)
+
+
+def _goldstein_price(p: Array) -> Array:
+    """[1 + (x+y+1)² (19 − 14x + 3x² − 14y + 6xy + 3y²)]
+    × [30 + (2x−3y)² (18 − 32x + 12x² + 48y − 36xy + 27y²)]."""
+    x, y = _xy(p)
+    a = 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
+    b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
+    return a * b
+
+
+def _goldstein_price_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    s, q = x + y + 1, 19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2
+    d, r = 2 * x - 3 * y, 18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2
+    a, b = 1 + s**2 * q, 30 + d**2 * r
+    da = 2 * s * q + s**2 * (6 * x + 6 * y - 14)  # ∂a/∂x = ∂a/∂y
+    bx = 4 * d * r + d**2 * (24 * x - 36 * y - 32)
+    by = -6 * d * r + d**2 * (54 * y - 36 * x + 48)
+    return _stack(da * b + a * bx, da * b + a * by)
+
+
+def _saddle(p: Array) -> Array:
+    """x² − y²."""
+    x, y = _xy(p)
+    return x**2 - y**2
+
+
+def _saddle_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    return _stack(2 * x, -2 * y)
+
+
+def _monkey_saddle(p: Array) -> Array:
+    """x³ − 3xy²."""
+    x, y = _xy(p)
+    return x**3 - 3 * x * y**2
+
+
+def _monkey_saddle_grad(p: Array) -> Array:
+    x, y = _xy(p)
+    return _stack(3 * x**2 - 3 * y**2, -6 * x * y)
+
+
+# ------------------------------------------------------------------------ one variable
+
+
+def _double_well(p: Array) -> Array:
+    """x⁴ − 3x² + x."""
+    x = p[..., 0]
+    return x**4 - 3 * x**2 + x
+
+
+def _double_well_grad(p: Array) -> Array:
+    return 4 * p**3 - 6 * p + 1
+
+
+def _double_well_critical_points() -> tuple[float, float, float]:
+    """Roots of f'(x) = 4x³ − 6x + 1, i.e. x³ − 1.5x + 0.25 = 0, ascending.
+
+    Trigonometric form for three real roots of t³ + pt + q: 2√(−p/3) cos(φ/3 − 2πk/3) with
+    cos φ = (3q / 2p) √(−3/p); one Newton step then polishes each root to the last bit.
+    """
+    p, q = -1.5, 0.25
+    phi = math.acos(3 * q / (2 * p) * math.sqrt(-3 / p))
+    roots = []
+    for k in range(3):
+        t = 2 * math.sqrt(-p / 3) * math.cos(phi / 3 - 2 * math.pi * k / 3)
+        roots.append(t - (4 * t**3 - 6 * t + 1) / (12 * t**2 - 6))
+    low, mid, high = sorted(roots)
+    return low, mid, high
+
+
+_DW_GLOBAL, _, _DW_LOCAL = _double_well_critical_points()
+
+# Three-hump camel: ∇f = 0 with y = −x/2 gives x (x⁴ − 4.2x² + 3.5) = 0; the larger root in x²
+# is a pair of local minima (the smaller one a pair of saddles).
+_THC_X = math.sqrt((4.2 + math.sqrt(4.2**2 - 14.0)) / 2)
+
+# Himmelblau and the six-hump camel: solved once to 40 digits (sympy.nsolve on ∇f = 0) and
+# rounded to double; tests check ∇f ≈ 0 there.
+_HIMMELBLAU_MINIMA: Points = (
+    (3.0, 2.0),
+    (-2.805118086952745, 3.131312518250573),
+    (-3.779310253377747, -3.2831859912861696),
+    (3.5844283403304917, -1.8481265269644036),
+)
+_SHC_GLOBAL = (0.08984201310031806, -0.7126564030207396)
+_SHC_LOCAL = ((-1.703606714969981, 0.7960835686726251), (1.6071047529201972, 0.5686514548841314))
+
+
+def _fixed(
+    name: str, title: str, formula: str, value: Kernel, grad: Kernel, domain: Box,
+    x0: tuple[float, ...], minima: Points, fmin: float, local_minima: Points = (),
+) -> FunctionSpec:
+    fn = BuiltinFunction(
+        name=name, title=title, formula=formula, n=len(x0), domain=domain, x0=x0,
+        minima=minima, fmin=fmin, local_minima=local_minima, variables=_variables(len(x0)),
+        value_kernel=value, grad_kernel=grad,
+    )
+    return FunctionSpec(build=lambda _n: fn, n=fn.n)
+
+
+def _box(low: float, high: float, n: int = 2) -> Box:
+    return ((float(low), float(high)),) * n
+
+
+#: The built-in functions by name (lower case, underscores), in display order.
+FUNCTIONS: dict[str, FunctionSpec] = {
+    "sphere": FunctionSpec(_n_dimensional(
+        "sphere", "Sphere", lambda n: _sum(n, "{v}^2"),
+        _sphere, _sphere_grad, -5.12, 5.12, lambda n: (3.0,) * n, 0.0, 0.0), n=None),
+    "booth": _fixed(
+        "booth", "Booth", "(x + 2y - 7)^2 + (2x + y - 5)^2", _booth, _booth_grad,
+        _box(-10, 10), (0.0, 0.0), ((1.0, 3.0),), 0.0),
+    "matyas": _fixed(
+        "matyas", "Matyas", "0.26 (x^2 + y^2) - 0.48 x y", _matyas, _matyas_grad,
+        _box(-10, 10), (4.0, -2.0), ((0.0, 0.0),), 0.0),
+    "rosenbrock": FunctionSpec(_n_dimensional(
+        "rosenbrock", "Rosenbrock",
+        lambda n: "(1 - x)^2 + 100 (y - x^2)^2" if n == 2
+        else f"sum_{{i=1..{n - 1}}} [100 (x_(i+1) - x_i^2)^2 + (1 - x_i)^2]",
+        _rosenbrock, _rosenbrock_grad, -2.048, 2.048,
+        lambda n: tuple(-1.2 if i % 2 == 0 else 1.0 for i in range(n)), 1.0, 0.0),
+        n=None, min_n=2),
+    "beale": _fixed(
+        "beale", "Beale", "(1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2",
+        _beale, _beale_grad, _box(-4.5, 4.5), (1.0, 1.0), ((3.0, 0.5),), 0.0),
+    "himmelblau": _fixed(
+        "himmelblau", "Himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        _himmelblau, _himmelblau_grad, _box(-5, 5), (0.0, 0.0), _HIMMELBLAU_MINIMA, 0.0),
+    "three_hump_camel": _fixed(
+        "three_hump_camel", "Three-hump camel", "2 x^2 - 1.05 x^4 + x^6 / 6 + x y + y^2",
+        _three_hump_camel, _three_hump_camel_grad, _box(-5, 5), (1.0, 1.0), ((0.0, 0.0),),
+        0.0, local_minima=((_THC_X, -_THC_X / 2), (-_THC_X, _THC_X / 2))),
+    "six_hump_camel": _fixed(
+        "six_hump_camel", "Six-hump camel", "(4 - 2.1 x^2 + x^4 / 3) x^2 + x y + (4 y^2 - 4) y^2",
+        _six_hump_camel, _six_hump_camel_grad, ((-3.0, 3.0), (-2.0, 2.0)), (-1.0, 1.0),
+        (_SHC_GLOBAL, (-_SHC_GLOBAL[0], -_SHC_GLOBAL[1])), -1.0316284534898774,
+        local_minima=tuple(m for x, y in _SHC_LOCAL for m in ((x, y), (-x, -y)))),
+    "goldstein_price": _fixed(
+        "goldstein_price", "Goldstein-Price",
+        "[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] "
+        "[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
+        _goldstein_price, _goldstein_price_grad, _box(-2, 2), (0.5, -0.5), ((0.0, -1.0),), 3.0),
+    "rastrigin": FunctionSpec(_n_dimensional(
+        "rastrigin", "Rastrigin",
+        lambda n: f"{10 * n} + " + _sum(n, "({v}^2 - 10 cos(2 pi {v}))"),
+        _rastrigin, _rastrigin_grad, -5.12, 5.12, lambda n: (2.2,) * n, 0.0, 0.0), n=None),
+    "ackley": FunctionSpec(_n_dimensional(
+        "ackley", "Ackley",
+        _ackley_formula,
+        _ackley, _ackley_grad, -5.0, 5.0, lambda n: (2.2,) * n, 0.0, 0.0), n=None),
+    "saddle": _fixed(
+        "saddle", "Saddle", "x^2 - y^2", _saddle, _saddle_grad, _box(-2, 2), (1.5, 0.01),
+        (), -math.inf),
+    "monkey_saddle": _fixed(
+        "monkey_saddle", "Monkey saddle", "x^3 - 3 x y^2", _monkey_saddle, _monkey_saddle_grad,
+        _box(-2, 2), (1.0, 0.2), (), -math.inf),
+    "double_well": _fixed(
+        "double_well", "Double well", "x^4 - 3 x^2 + x", _double_well, _double_well_grad,
+        ((-2.5, 2.5),), (2.0,), ((_DW_GLOBAL,),), _DW_GLOBAL**4 - 3 * _DW_GLOBAL**2 + _DW_GLOBAL,
+        local_minima=((_DW_LOCAL,),)),
+}
+
+
+def function(name: str, n: int | None = None) -> BuiltinFunction:
+    """A built-in test function by name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`FUNCTIONS`, case-insensitive; spaces and hyphens count as underscores
+        (``"Six-hump camel"``).
+    n : int, optional
+        Number of variables of an n-dimensional function (sphere, rosenbrock, rastrigin,
+        ackley; default 2). A fixed-dimension function accepts only its own n.
+
+    Returns
+    -------
+    BuiltinFunction
+
+    Raises
+    ------
+    UnknownNameError
+        For a name that is not built in; the message lists the known names.
+    HyperparameterError
+        For ``n`` below the function's minimum (1, or 2 for Rosenbrock) or not an integer.
+    ShapeError
+        For ``n`` other than the dimension of a fixed-dimension function.
+
+    Examples
+    --------
+    >>> f = function("six-hump camel")
+    >>> f.name, f.n, len(f.minima), round(f.fmin, 4)
+    ('six_hump_camel', 2, 2, -1.0316)
+    >>> function("sphere", n=3).variables
+    ('x1', 'x2', 'x3')
+    """
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    spec = FUNCTIONS.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, list(FUNCTIONS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UnknownNameError(
+            f"unknown built-in function {name!r}; {hint}the built-in functions are: "
+            + ", ".join(FUNCTIONS)
+        )
+    if spec.n is not None:
+        if n is not None and n != spec.n:
+            raise ShapeError(
+                f"{key} has a fixed number of variables ({spec.n}); leave n out "
+                "(only sphere, rosenbrock, rastrigin and ackley take n)"
+            )
+        return spec.build(spec.n)
+    if n is None:
+        n = 2
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < spec.min_n:
+        raise HyperparameterError(
+            f"n must be an integer >= {spec.min_n} for {key}, got {n!r}"
+        )
+    return spec.build(int(n))
+
