@@ -362,3 +362,21 @@ def test_huge_points_overflow_quietly(name: str, n: int | None) -> None:
         grad = fn.grad(np.full((2, fn.n), -1e200))
     assert not math.isfinite(value) or abs(value) > 1e10 or name == "ackley"
     assert grad.shape == (2, fn.n)
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_expression_text_matches_numpy_definition(name: str) -> None:
+    from descend._expression import expression
+    from descend._functions import expression_text
+
+    for n in (2, 3) if FUNCTIONS[name].n is None else (None,):
+        fn = function(name, n=n) if n else function(name)
+        text = expression_text(fn)
+        if text is None:
+            continue
+        expr = expression(text, variables=fn.variables)
+        rng = np.random.default_rng(7)
+        lo, hi = np.array(fn.domain).T
+        pts = lo + (hi - lo) * rng.random((20, fn.n))
+        np.testing.assert_allclose(expr.value(pts), fn.fun(pts), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(expr.grad(pts), fn.grad(pts), rtol=1e-10, atol=1e-8)

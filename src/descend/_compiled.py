@@ -44,6 +44,33 @@ def is_jitted(fun: Any) -> bool:
     return isinstance(fun, CPUDispatcher)
 
 
+def sympy_of(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
+    """The SymPy form of an objective and its variables, when it has one.
+
+    Text expressions carry theirs; built-in functions are rebuilt from their text form
+    (:func:`descend._functions.expression_text`), parsed once per process.
+    """
+    meta = obj.meta
+    if "sympy" in meta:
+        return meta["sympy"]  # type: ignore[no-any-return]
+    expr = meta.get("expression")
+    if expr is None and meta.get("function") is not None:
+        from ._expression import expression
+        from ._functions import expression_text
+
+        fn = meta["function"]
+        text = expression_text(fn)
+        if text is None:
+            return None
+        key = f"text:{text}"
+        if key not in _cache:
+            _cache[key] = expression(text, variables=fn.variables)  # type: ignore[assignment]
+        expr = _cache[key]
+    if expr is None:
+        return None
+    return expr.sympy, tuple(expr.variables)
+
+
 def is_compiled(expr: Any, variables: tuple[str, ...]) -> bool:
     """True when this expression was compiled before in this process."""
     return f"{variables}:{expr}" in _cache
@@ -64,7 +91,9 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
 
     # The user's names are replaced by _v0, _v1, ... so that no name can clash with the code.
     symbols = [sympy.Symbol(f"_v{i}") for i in range(len(variables))]
-    expr = expr.subs({sympy.Symbol(v): s for v, s in zip(variables, symbols, strict=True)})
+    by_name = {str(s): s for s in expr.free_symbols}
+    renames = {by_name[v]: s for v, s in zip(variables, symbols, strict=True) if v in by_name}
+    expr = expr.subs(renames)
     outputs = [expr, *(sympy.diff(expr, s) for s in symbols)]
     shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
     printer = PythonCodePrinter({"fully_qualified_modules": True})

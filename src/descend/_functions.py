@@ -22,6 +22,7 @@ for optimization"; Surjanovic & Bingham, Virtual Library of Simulation Experimen
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -511,3 +512,39 @@ def function(name: str, n: int | None = None) -> BuiltinFunction:
         )
     return spec.build(int(n))
 
+
+
+# The same functions as text expressions (descend.expression's grammar), from which the
+# compiled engine of :func:`descend.minimize` generates its code. Tests check that each one
+# agrees with the NumPy definition above.
+_TEXT: dict[str, str] = {
+    "booth": "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+    "matyas": "0.26*(x**2 + y**2) - 0.48*x*y",
+    "beale": "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+    "himmelblau": "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+    "three_hump_camel": "2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
+    "six_hump_camel": "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (4*y**2 - 4)*y**2",
+    "goldstein_price": "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
+    "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))",
+    "saddle": "x**2 - y**2",
+    "monkey_saddle": "x**3 - 3*x*y**2",
+    "double_well": "x**4 - 3*x**2 + x",
+}
+
+
+def expression_text(fn: BuiltinFunction) -> str | None:
+    """``fn`` as a text expression in its own variables; None for Ackley (its gradient at the
+    origin is defined by a limit that the symbolic derivative does not take).
+
+    >>> expression_text(function("rosenbrock", n=3))
+    '100*(x2 - x1**2)**2 + (1 - x1)**2 + 100*(x3 - x2**2)**2 + (1 - x2)**2'
+    """
+    v = fn.variables
+    if fn.name == "sphere":
+        return " + ".join(f"{a}**2" for a in v)
+    if fn.name == "rosenbrock":
+        pairs = itertools.pairwise(v)
+        return " + ".join(f"100*({b} - {a}**2)**2 + (1 - {a})**2" for a, b in pairs)
+    if fn.name == "rastrigin":
+        return f"{10 * fn.n} + " + " + ".join(f"({a}**2 - 10*cos(2*pi*{a}))" for a in v)
+    return _TEXT.get(fn.name)

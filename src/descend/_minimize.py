@@ -177,7 +177,7 @@ def _use_compiled(
         raise HyperparameterError(f"engine={engine!r}; choose 'auto', 'numpy' or 'compiled'")
     if engine == "numpy":
         return False
-    sym = obj.meta.get("sympy")
+    sym = _compiled.sympy_of(obj)
     possible = sym is not None and _compiled.supported(opt) and not auto
     possible = possible and callback is None and log_every is None
     if engine == "compiled" and not possible:
@@ -202,7 +202,7 @@ def _run_compiled(
 ) -> Result:
     from . import _compiled
 
-    vg = _compiled.compile_sympy(*obj.meta["sympy"])
+    vg = _compiled.compile_sympy(*_compiled.sympy_of(obj))  # type: ignore[misc]
     with np.errstate(all="ignore"):
         f0, g0 = vg(x)
     if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
