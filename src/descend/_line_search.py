@@ -45,9 +45,9 @@ def backtrack(
     >>> alpha, (x + alpha * d).tolist()              # α = 0.5 lands exactly on the minimum
     (0.5, [0.0, 0.0])
     """
-    slope = float(np.dot(g, d))
+    slope = float(np.einsum("i,i->", g, d))
     if not slope < 0:
-        d, slope = -g, -float(np.dot(g, g))
+        d, slope = -g, -float(np.einsum("i,i->", g, g))
     alpha = min(alpha * 2.0, MAX_ALPHA)
     for _ in range(MAX_BACKTRACKS):
         with np.errstate(all="ignore"):

@@ -23,7 +23,7 @@ from ._line_search import ARMIJO_C, MAX_BACKTRACKS, backtrack  # noqa: F401 (use
 from ._objective import Objective, as_objective
 from ._optimizers import get_optimizer
 from ._result import Array, History, Result, Status
-from ._transform import GradientTransformation, LearningRate, ScaleByScheduleState
+from ._transform import GradientTransformation, LearningRate, ScaleByScheduleState, safe_norm
 
 #: J above EXPLODE_FACTOR · (1 + |J(θ₀)|) counts as divergence.
 EXPLODE_FACTOR = 1e12
@@ -221,7 +221,7 @@ def _run_compiled(
     status: Status = _compiled.STATUS[code]  # type: ignore[assignment]
     nit = len(sizes)
     diverged_at = int(div_at) if status == "diverged" else None
-    suggested = used / 10 if status == "diverged" and f_new >= f else None
+    suggested = used / 10 if status == "diverged" and not f_new < f else None
     history = History(x=path, fun=sign * fun, grad_norm=gnorm, lr=lrs[:nit], step_size=sizes)
     return Result(
         x=x,
@@ -296,7 +296,7 @@ def _run(
     if not math.isfinite(f) or not np.all(np.isfinite(g)):
         _not_finite_at_start(obj, x, sign * f)
     f_start = f
-    path, values, norms, lrs, sizes = [x.copy()], [f], [float(np.linalg.norm(g))], [], []
+    path, values, norms, lrs, sizes = [x.copy()], [f], [float(safe_norm(g))], [], []
     state = opt.init(x)
     status: Status = "max_iter"
     best, since_best = f, 0
@@ -325,14 +325,15 @@ def _run(
         finite = math.isfinite(f_new) and np.isfinite(x_new).all() and np.isfinite(g_new).all()
         if not finite or exploded:
             status, diverged_at = "diverged", t
-            suggested = used_lr / 10 if math.isfinite(used_lr) and f_new >= f else None
+            unbounded = f_new < f  # falling without bound; NaN (left the domain) is not
+            suggested = used_lr / 10 if math.isfinite(used_lr) and not unbounded else None
             break
         lrs.append(used_lr)
-        sizes.append(float(np.linalg.norm(x_new - x)))
+        sizes.append(float(safe_norm(x_new - x)))
         x, f, g = x_new, f_new, g_new
         path.append(x.copy())
         values.append(f)
-        norms.append(float(np.linalg.norm(g)))
+        norms.append(float(safe_norm(g)))
         if log_every and t % log_every == 0:
             _trace(t, f, x, g, sign)
         if callback is not None and callback(Step(t, x.copy(), sign * f, sign * g, used_lr)):

@@ -113,6 +113,32 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None
         raise HyperparameterError(f"{name}={value!r} must be finite and {bound}")
 
 
+def safe_norm(v: Array, *, rows: bool = False) -> Any:
+    """Euclidean norm that does not overflow for huge but finite entries (‖(1e200, 1e200)‖).
+
+    ``rows=True`` gives the norm of each row of a 2-D array, as a column (k, 1). The plain sum
+    of squares overflows past about 1.3e154; only then is each vector first divided by its
+    largest entry, so the usual case costs one pass.
+
+    >>> float(safe_norm(np.array([1e200, 1e200]))) / 1e200
+    1.4142135623730951
+    >>> safe_norm(np.array([[3.0, 4.0], [0.0, 1e300]]), rows=True).ravel().tolist()
+    [5.0, 1e+300]
+    """
+    w = v if rows else v.reshape(1, -1)
+    sq = np.einsum("ij,ij->i", w, w)
+    if not np.isfinite(sq).all():
+        with np.errstate(all="ignore"):
+            big = np.max(np.abs(w), axis=1)
+            scale = np.where((big > 0) & np.isfinite(big), big, 1.0)
+            r = w / scale[:, None]
+            norm = np.sqrt(np.einsum("ij,ij->i", r, r)) * scale
+            norm = np.where(np.isfinite(big), norm, big)
+    else:
+        norm = np.sqrt(sq)
+    return norm[:, None] if rows else float(norm[0])
+
+
 def scale_by_learning_rate(lr: LearningRate) -> GradientTransformation:
     """Multiply by −α: the descent step. ``lr`` is a float or a schedule ``t -> α_t``.
 
@@ -168,7 +194,7 @@ def clip_norm(max_norm: float) -> GradientTransformation:
         return EmptyState()
 
     def update(grad: Array, state: EmptyState, params: Array) -> tuple[Array, EmptyState]:
-        norm = np.linalg.norm(grad, axis=-1, keepdims=True)
+        norm = safe_norm(grad, rows=grad.ndim == 2)
         factor = np.minimum(1.0, max_norm / np.maximum(norm, np.finfo(np.float64).tiny))
         return grad * factor, state
 
