@@ -294,7 +294,8 @@ def get_optimizer(
 ) -> GradientTransformation:
     """An optimizer from a name (``"adam"``) and an optional ``lr``, or one passed as is.
 
-    >>> get_optimizer("sgd", 0.1).update(np.array([1.0]), (), np.zeros(1))[0]
+    >>> opt = get_optimizer("sgd", 0.1)
+    >>> opt.update(np.array([1.0]), opt.init(np.zeros(1)), np.zeros(1))[0]
     array([-0.1])
     """
     if isinstance(optimizer, GradientTransformation):
