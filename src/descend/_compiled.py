@@ -52,7 +52,7 @@ def sympy_of(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
     """
     meta = obj.meta
     if "sympy" in meta:
-        return meta["sympy"]  # type: ignore[no-any-return]
+        return meta["sympy"]
     expr = meta.get("expression")
     if expr is None and meta.get("function") is not None:
         from ._expression import expression
@@ -64,7 +64,7 @@ def sympy_of(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
             return None
         key = f"text:{text}"
         if key not in _cache:
-            _cache[key] = expression(text, variables=fn.variables)  # type: ignore[assignment]
+            _cache[key] = expression(text, variables=fn.variables)
         expr = _cache[key]
     if expr is None:
         return None
@@ -141,7 +141,7 @@ def _kernel() -> Callable[..., Any]:
     import numba
 
     @numba.njit(cache=True)
-    def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign, explode):  # type: ignore[no-untyped-def]
+    def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign, explode):
         n = x0.size
         x = x0.copy()
         beta, beta2, eps, wd, flag, mom = hp[0], hp[1], hp[2], hp[3], hp[4] > 0, hp[5]

@@ -187,7 +187,7 @@ def _use_compiled(
             "callback or log_every; use engine='numpy' for anything else"
         )
     if engine == "auto" and possible:
-        return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)
+        return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)  # type: ignore[misc]
     return possible
 
 
@@ -249,7 +249,7 @@ def _not_finite_at_start(obj: Objective, x: Array, value: float) -> None:
 def _optimizer_lr(optimizer: Any, lr: Any) -> LearningRate | None:
     """The learning rate to record: the one given, the optimizer's own, or unknown (None)."""
     if lr is not None:
-        return lr  # type: ignore[no-any-return]
+        return lr
     if isinstance(optimizer, str):
         optimizer = get_optimizer(optimizer)
     hyperparams = optimizer.hyperparams or {}

@@ -274,17 +274,27 @@ def adamw(
     return _named("adamw", opt, weight_decay=weight_decay, **hyper)
 
 
+def nesterov(lr: LearningRate = 0.01, beta: float = 0.9) -> GradientTransformation:
+    """Nesterov momentum: ``momentum(lr, beta, nesterov=True)``, θ ← θ − α(g + βb)."""
+    return momentum(lr, beta, nesterov=True)
+
+
+def amsgrad(
+    lr: LearningRate = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+) -> GradientTransformation:
+    """AMSGrad: ``adam(..., amsgrad=True)``, v̂ uses the running maximum of v."""
+    return adam(lr, beta1, beta2, eps, amsgrad=True)
+
+
 #: Factories by name, for the CLI, the estimators and ``minimize(optimizer="adam")``.
 OPTIMIZERS = {
     "sgd": sgd,
     "momentum": momentum,
-    "nesterov": lambda lr=0.01, beta=0.9: momentum(lr, beta, nesterov=True),
+    "nesterov": nesterov,
     "adagrad": adagrad,
     "rmsprop": rmsprop,
     "adam": adam,
-    "amsgrad": lambda lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8: adam(
-        lr, beta1, beta2, eps, amsgrad=True
-    ),
+    "amsgrad": amsgrad,
     "adamw": adamw,
 }
 

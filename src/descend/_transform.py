@@ -58,7 +58,7 @@ class ChainState(NamedTuple):
 class ScaleByScheduleState(NamedTuple):
     """The number of updates made so far (the t of the schedule, first update t = 0)."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, as optax's field does
 
 
 def chain(*transforms: GradientTransformation) -> GradientTransformation:
