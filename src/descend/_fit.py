@@ -185,9 +185,10 @@ def lr_range_test(
     """A learning rate from a range test (Smith 2017; the fastai "lr finder").
 
     From a copy of θ, make up to ``n_steps`` mini-batch updates with αₜ growing geometrically
-    from ``lr_min`` to ``lr_max``, keeping the bias-corrected exponential average of the batch
-    losses; stop once it exceeds ``stop_factor`` × its minimum. The loss seen at update t
-    reflects α_{t−1}, so the answer is α_{t*−1} / 10, t* the step of the smallest average.
+    from ``lr_min`` to ``lr_max``. After each update, measure the loss on one fixed sample of
+    at most 1,024 rows (not on the next mini-batch, whose noise can make a lucky first batch
+    look best) and keep its exponential average; stop once it exceeds ``stop_factor`` × its
+    minimum. The answer is α_{t*} / 10, t* the update after which the average was smallest.
     """
 
     def schedule(t: int) -> float:
@@ -195,21 +196,24 @@ def lr_range_test(
 
     opt = _with_lr(optimizer, schedule)
     state, theta = opt.init(theta), theta.copy()
+    probe = np.sort(rng.choice(len(X), size=min(len(X), 1024), replace=False))
+    X_probe, y_probe = X[probe], y[probe]
     avg, best, best_t = 0.0, math.inf, 0
     epochs = (epoch_order(len(X), batch_size, rng, shuffle) for _ in itertools.count())
     steps = itertools.islice(itertools.chain.from_iterable(epochs), n_steps)
     with np.errstate(all="ignore"):
         for t, batch in enumerate(steps):
-            f, g = model.value_and_grad(theta, X[batch], y[batch])
+            g = model.gradient(theta, X[batch], y[batch])
+            step, state = opt.update(g, state, theta)
+            theta = theta + step
+            f = model.loss_value(theta, X_probe, y_probe)
             avg = smoothing * avg + (1.0 - smoothing) * f
             smoothed = avg / (1.0 - smoothing ** (t + 1))
             if not math.isfinite(smoothed) or smoothed > stop_factor * best:
                 break
             if smoothed < best:
                 best, best_t = smoothed, t
-            step, state = opt.update(g, state, theta)
-            theta = theta + step
-    return schedule(max(best_t - 1, 0)) / 10
+    return schedule(best_t) / 10
 
 
 def fit(
