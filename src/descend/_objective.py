@@ -16,7 +16,7 @@ value (and one gradient row) per point; otherwise the points are evaluated one a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -152,20 +152,21 @@ def as_objective(fun: Any, grad: Callable[[Array], Any] | None = None) -> Object
     """
     if isinstance(fun, Objective):
         return fun
-    to_objective = getattr(fun, "to_objective", None)
-    if callable(to_objective):
-        obj = to_objective()
-        if not isinstance(obj, Objective):
-            raise TypeError(f"{type(fun).__name__}.to_objective() did not return an Objective")
-        return obj
     if isinstance(fun, str):
         from ._expression import expression
         from ._functions import FUNCTIONS, function
 
         key = fun.strip().lower().replace("-", "_").replace(" ", "_")
-        if key in FUNCTIONS:
-            return function(key).to_objective()
-        return expression(fun).to_objective()
+        fun = function(key) if key in FUNCTIONS else expression(fun)
+    to_objective = getattr(fun, "to_objective", None)
+    if callable(to_objective):
+        obj = to_objective()
+        if not isinstance(obj, Objective):
+            raise TypeError(f"{type(fun).__name__}.to_objective() did not return an Objective")
+        if hasattr(fun, "sympy") and "expression" not in obj.meta:
+            # a text expression: the compiled engine generates its code from the SymPy form
+            obj = replace(obj, meta={**obj.meta, "expression": fun})
+        return obj
     if not callable(fun):
         raise TypeError(
             "fun must be a callable, an expression string or a built-in name, "
