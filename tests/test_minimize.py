@@ -605,3 +605,14 @@ def test_to_dict_turns_non_finite_numbers_into_none():
     assert d["grad_norm"] is None
     assert d["history"]["x"] == [[1.0, None]]
     assert d["history"]["fun"] == [None]
+
+
+def test_history_records_the_learning_rate_inside_a_chain():
+    # clip(10) then sgd with α_t = 0.1 / (1 + 0.5 t): from x₀ = 10, ∇ = 20 is clipped to 10,
+    # so x₁ = 10 − 0.1·10 = 9; then ∇ = 18 → 10, x₂ = 9 − (0.1/1.5)·10 = 8.3333...
+    opt = descend.chain(descend.clip(10.0), descend.sgd(descend.time_decay(0.1, k=0.5)))
+    result = descend.minimize(
+        lambda x: float(x[0] ** 2), [10.0], grad=lambda x: 2 * x, optimizer=opt, max_iter=3, tol=0
+    )
+    np.testing.assert_allclose(result.history.lr, [0.1, 0.1 / 1.5, 0.1 / 2.0], rtol=1e-15)
+    np.testing.assert_allclose(result.history.x[:3, 0], [10.0, 9.0, 9.0 - 1 / 1.5], rtol=1e-15)

@@ -61,10 +61,19 @@ def _current_lr(opt: GradientTransformation, state: Any, lr: LearningRate | None
 
 
 def _count(state: Any) -> int:
-    for s in getattr(state, "states", (state,)):
-        if isinstance(s, ScaleByScheduleState):
-            return s.count
-    return 0
+    """The update count t of the learning-rate schedule inside a (nested) chain state."""
+    found = _find_count(state)
+    return 0 if found is None else found
+
+
+def _find_count(state: Any) -> int | None:
+    if isinstance(state, ScaleByScheduleState):
+        return state.count
+    for s in getattr(state, "states", ()):
+        t = _find_count(s)
+        if t is not None:
+            return t
+    return None
 
 
 def minimize(

@@ -80,7 +80,9 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
             new_states.append(s)
         return grad, ChainState(tuple(new_states))
 
-    return GradientTransformation(init, update)
+    lrs = [t.hyperparams["lr"] for t in transforms if t.hyperparams and "lr" in t.hyperparams]
+    # a chain around one rule keeps that rule's learning rate visible (for the history)
+    return GradientTransformation(init, update, None, {"lr": lrs[0]} if len(lrs) == 1 else None)
 
 
 def check_lr(lr: LearningRate) -> None:
@@ -155,7 +157,7 @@ def scale_by_learning_rate(lr: LearningRate) -> GradientTransformation:
         alpha = lr(state.count) if callable(lr) else lr
         return -alpha * grad, ScaleByScheduleState(count=state.count + 1)
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init, update, None, {"lr": lr})
 
 
 def learning_rate_at(lr: LearningRate, t: int) -> float:
