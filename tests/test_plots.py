@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
 import descend
-from descend import _plots
+from descend import _plot_animation, _plots
 from descend._exceptions import DescendError
 
 
@@ -329,7 +329,7 @@ def test_animate_race_frames_capped_by_steps(tmp_path: Path) -> None:
 
 def test_animate_race_mp4_without_ffmpeg(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
-    monkeypatch.setattr(_plots.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_plot_animation.shutil, "which", lambda name: None)
     path = np.array([[1.0, 1.0], [0.0, 0.0]])
     with pytest.raises(DescendError, match=re.compile(r"ffmpeg.*missing.*\.gif", re.S)):
         _plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "race.mp4")
