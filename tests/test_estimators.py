@@ -165,6 +165,47 @@ def test_convergence_warning_when_max_epochs_run_out(regression):
     assert reg.n_iter_ == 1 and len(reg.history_) == 2
 
 
+def test_status_converged_for_a_normal_fit(regression, iris):
+    X, y = regression
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = GDRegressor().fit(X, y)
+        clf = GDClassifier(alpha=1e-3).fit(*iris)
+    for est in (reg, clf):
+        assert est.status_ == "converged"
+        assert est.message_.startswith("converged: the training loss improved by less than")
+
+
+def test_status_diverged_with_a_huge_lr_on_unscaled_data(regression):
+    X, y = regression
+    X = X * np.array([1000.0] + [1.0] * (X.shape[1] - 1))
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg = GDRegressor(lr=10.0, scale=False, penalty=None).fit(X, y)
+    assert reg.status_ == "diverged"
+    assert reg.message_.startswith("diverged at epoch")
+    assert "lower the learning rate" in reg.message_
+    assert np.isfinite(reg.coef_).all() and np.isfinite(reg.intercept_)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        clf = GDClassifier(lr=1e9, scale=False, penalty=None).fit(X, y > np.median(y))
+    assert clf.status_ == "diverged" and np.isfinite(clf.coef_).all()
+
+
+def test_status_max_epochs_and_partial_fit(regression, iris):
+    X, y = regression
+    with pytest.warns(ConvergenceWarning, match="max_epochs=2"):
+        reg = GDRegressor(max_epochs=2).fit(X, y)
+    assert reg.status_ == "max_epochs"
+    assert reg.message_ == "ran max_epochs=2 epochs, still improving"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one epoch is all partial_fit asks for: no warning
+        reg.partial_fit(X, y)
+        clf = GDClassifier().partial_fit(*iris, classes=[0, 1, 2])
+    for est in (reg, clf):
+        assert est.status_ == "max_epochs" and "max_epochs=1" in est.message_
+    reg.set_params(max_epochs=1000).fit(X, y)  # a later fit replaces them
+    assert reg.status_ == "converged"
+
+
 def test_fit_intercept_false_scales_without_centring(regression):
     X, y = regression
     reg = GDRegressor(fit_intercept=False, penalty=None, tol=1e-12).fit(X, y - 3.0)

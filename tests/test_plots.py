@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -293,6 +295,9 @@ def test_save_figure_formats_atomic_and_creates_folders(tmp_path: Path, suffix: 
     assert _plots.save_figure(_plots.plot_loss([3.0, 1.0]), out) == out
     assert out.stat().st_size > 0
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # as open(path, "w") makes it
 
 
 def test_save_figure_rejects_unknown_suffix(tmp_path: Path) -> None:
@@ -317,6 +322,9 @@ def test_animate_race_gif_frames(runs: dict[str, descend.Result], tmp_path: Path
     assert frames[0].std() > 20
     assert np.abs(frames[-1] - frames[0]).max() > 0  # the paths grow
     assert [p.name for p in out.parent.iterdir()] == ["race.gif"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
 
 
 def test_animate_race_frames_capped_by_steps(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from descend._table import (
     SUPPORTED_EXTENSIONS,
     Table,
     iter_batches,
+    load_features,
     load_table,
     read_table_columns,
 )
@@ -513,3 +514,110 @@ def test_batches_of_an_empty_table(tmp_path: Path, fmt: str) -> None:
     path = write(df, tmp_path / f"e.{fmt}")
     with pytest.raises(DataError, match="no data rows"):
         list(iter_batches(path, "y"))
+
+
+# --------------------------------------------------------------------------------------------
+# load_features: data without a target (to predict on)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_features_round_trip_exact(tmp_path: Path, frame: pd.DataFrame, fmt: str) -> None:
+    features = frame.drop(columns="target")
+    path = write(features, tmp_path / f"new.{fmt}")
+    X, names = load_features(path)
+    assert names == ("x1", "count", "x2")
+    assert X.dtype == np.float64 and X.shape == (23, 3) and X.flags.c_contiguous
+    np.testing.assert_array_equal(X, features.to_numpy(np.float64))
+    # the same matrix load_table reads from the file with the target
+    full = write(frame, tmp_path / f"full.{fmt}")
+    np.testing.assert_array_equal(load_features(full, ["x1", "count", "x2"])[0], X)
+    np.testing.assert_array_equal(load_table(full, "target").X, X)
+
+
+def test_features_subset_order_str_and_float32(tmp_path: Path, frame: pd.DataFrame) -> None:
+    path = write(frame, tmp_path / "d.parquet")
+    X, names = load_features(str(path), ["x2", "x1"], dtype=np.float32)
+    assert names == ("x2", "x1") and X.dtype == np.float32 and X.flags.c_contiguous
+    np.testing.assert_array_equal(X, frame[["x2", "x1"]].to_numpy(np.float32))
+    X1, names1 = load_features(path, "count")
+    assert names1 == ("count",) and X1.shape == (23, 1)
+
+
+def test_features_skip_a_pandas_index_column(tmp_path: Path) -> None:
+    df = pd.DataFrame({"a": [1.0, 2.0]}, index=pd.Index([10, 20]))
+    path = tmp_path / "i.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=True), path)
+    X, names = load_features(path)
+    assert names == ("a",)
+    np.testing.assert_array_equal(X, [[1.0], [2.0]])
+
+
+def test_features_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"file not found: .*nowhere.csv"):
+        load_features(tmp_path / "nowhere.csv")
+    with pytest.raises(DataError, match=r"not a supported file type"):
+        load_features(tmp_path / "data.txt")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_features_unknown_column_lists_the_columns(
+    tmp_path: Path, frame: pd.DataFrame, fmt: str
+) -> None:
+    path = write(frame, tmp_path / f"data.{fmt}")
+    with pytest.raises(
+        DataError,
+        match=r"feature column 'x9' is not in .*; the columns are: 'x1', 'count', 'x2', 'target'",
+    ):
+        load_features(path, ["x1", "x9"])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_features_non_numeric_column(tmp_path: Path, fmt: str) -> None:
+    df = pd.DataFrame({"size": [50.0, 60.0], "city": ["Oslo", "Rome"]})
+    path = write(df, tmp_path / f"houses.{fmt}")
+    with pytest.raises(
+        DataError, match=r"feature column 'city' is not numeric \(text, e.g. 'Oslo' at data row 1\)"
+    ):
+        load_features(path)
+    assert load_features(path, ["size"])[0].tolist() == [[50.0], [60.0]]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_features_missing_values_named_with_rows(tmp_path: Path, fmt: str) -> None:
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [1.0, np.nan, 3.0, np.nan]})
+    path = write(df, tmp_path / f"gaps.{fmt}")
+    with pytest.raises(
+        DataError, match=r"feature column 'b' has 2 missing values, the first at data row 2"
+    ) as info:
+        load_features(path)
+    assert "\n" not in str(info.value)
+
+
+def test_features_infinite_values_and_empty_tables(tmp_path: Path) -> None:
+    inf = tmp_path / "inf.csv"
+    inf.write_text("a\n1\n-inf\n")
+    with pytest.raises(
+        DataError, match=r"'a' has 1 infinite value, the first \(-inf\) at data row 2"
+    ):
+        load_features(inf)
+    header = tmp_path / "header.csv"
+    header.write_text("a,b\n")
+    with pytest.raises(DataError, match="no data rows"):
+        load_features(header)
+
+
+def test_features_checks_the_list(tmp_path: Path, frame: pd.DataFrame) -> None:
+    path = write(frame, tmp_path / "d.csv")
+    with pytest.raises(ShapeError, match="features is empty"):
+        load_features(path, [])
+    with pytest.raises(DataError, match="'x1' is listed more than once"):
+        load_features(path, ["x1", "x1"])
+    with pytest.raises(DataError, match="dtype=int64 cannot hold training data"):
+        load_features(path, dtype=np.int64)
+
+
+def test_load_features_is_public() -> None:
+    import descend
+
+    assert descend.load_features is load_features

@@ -49,7 +49,7 @@ from ._optimizers import (
 from ._result import History, Result
 from ._schedules import SCHEDULES, constant, cosine, exponential, step_decay, time_decay, warmup
 from ._strategies import RestartsResult, random_restarts, simulated_annealing
-from ._table import Table, iter_batches, load_table
+from ._table import Table, iter_batches, load_features, load_table
 from ._transform import (
     GradientTransformation,
     add_decayed_weights,
@@ -124,6 +124,7 @@ __all__ = [
     "linear_regression",
     "linear_svm",
     "load_dataset",
+    "load_features",
     "load_table",
     "logistic_regression",
     "minimize",

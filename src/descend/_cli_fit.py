@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from numpy.typing import NDArray
 from rich.table import Table as RichTable
 
 from ._cli_common import (
@@ -30,11 +29,11 @@ from ._cli_common import (
     progress_bar,
     show_progress,
     stdout_console,
-    write_atomic,
 )
 from ._cli_model import finite_or_none, load_model, model_document, predict, save_model
 from ._cli_parse import build_optimizer, parse_lr, parse_spec
 from ._exceptions import DataError
+from ._files import atomic_write_bytes
 from ._models import LinearModel
 from ._optimizers import OPTIMIZERS
 from ._table import Table
@@ -218,20 +217,18 @@ def _estimator(
 
 
 def _train(est: Any, X: Any, y: Any, show: bool) -> tuple[str, str]:
-    """Fit; the status ("converged", "max_epochs" or "diverged") and the engine's message."""
-    with warnings.catch_warnings(record=True) as caught, progress_bar(show, "fitting", None):
-        warnings.simplefilter("always")
-        est.fit(X, y)
-    from sklearn.exceptions import ConvergenceWarning
+    """Fit; the status ("converged", "max_epochs" or "diverged") and the engine's message.
 
-    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
-    text = next((m for m in messages if "diverged" in m), None)
-    if text is not None:
-        return "diverged", text.split(": ", 1)[-1]
-    text = next((m for m in messages if "max_epochs" in m), None)
-    if text is not None:
-        return "max_epochs", text.split(": ", 1)[-1]
-    return "converged", f"converged after {est.n_iter_} epochs"
+    The estimator's warnings (a ConvergenceWarning) are not shown: the status and the message
+    are printed, or put in the JSON, instead.
+    """
+    with warnings.catch_warnings(), progress_bar(show, "fitting", None):
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    status, message = str(est.status_), str(est.message_)
+    if status == "max_epochs":
+        message += "; raise --epochs or --tol"
+    return status, message
 
 
 def _coef_rows(est: Any, features: tuple[str, ...], classify: bool) -> list[list[str]]:
@@ -289,7 +286,8 @@ def _report(
     for row in _coef_rows(est, table.feature_names, classify):
         c.add_row(*row)
     out.print(c)
-    out.print(f"status: {status}: {message}", markup=False)
+    shown = message if message.startswith(status) else f"{status}: {message}"
+    out.print(f"status: {shown}", markup=False)
 
 
 def fit_command(
@@ -481,33 +479,6 @@ def _plot_history(est: Any, path: Path) -> None:
     save_figure(fig, path)
 
 
-def _features_only(path: Path, features: list[str]) -> tuple[NDArray[np.float64], Any]:
-    """The model's feature columns of ``path``, checked as ``load_table`` checks them.
-
-    Prediction data need not hold the target, which ``load_table`` requires; until the table
-    module offers a features-only reader, its own checks are applied with a placeholder
-    target column.
-    """
-    import pyarrow as pa
-
-    from ._table_files import _checked_path, read_table_columns
-    from ._table_read import _read
-    from ._table_validate import _arrays, _Rows
-
-    p, kind = _checked_path(path)
-    names = read_table_columns(p)
-    missing = [f for f in features if f not in names]
-    if missing:
-        raise DataError(
-            f"feature column {missing[0]!r} of the model is not in {p}; the "
-            f"columns are: {', '.join(names)}"
-        )
-    raw = _read(p, kind, features)
-    raw = raw.append_column("__descend_none__", pa.array(np.zeros(raw.num_rows)))
-    X, _ = _arrays(raw, features, "__descend_none__", np.dtype(np.float64), _Rows(p))
-    return X, names
-
-
 def predict_command(
     model: Annotated[
         Path,
@@ -533,19 +504,26 @@ def predict_command(
         out = check_output_path(out, "--out")
     doc = load_model(model)
     features = list(doc["features"])
-    X, columns = _features_only(data, features)
+    from ._table import load_features, load_table, read_table_columns
+
+    columns = read_table_columns(data)
+    missing = [f for f in features if f not in columns]
+    if missing:
+        raise DataError(
+            f"feature column {missing[0]!r} of the model is not in {data}; the "
+            f"columns are: {', '.join(columns)}"
+        )
+    X = np.asarray(load_features(data, features)[0], dtype=np.float64)
     preds = predict(doc, X)
     target = doc["target"]
     truth = None
     if target in columns:
-        from ._table import load_table
-
         truth = load_table(data, target, features=features).y
     text = _csv(features, X, target, truth, preds)
     if out is None:
         sys.stdout.write(text)
         return
-    write_atomic(out, text.encode("utf-8"))
+    atomic_write_bytes(out, text.encode("utf-8"))
     console = stdout_console()
     console.print(f"{len(preds)} predictions of {target!r} written to {out}", markup=False)
     if truth is not None and len(truth):

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._cli_common import write_atomic
 from ._exceptions import DataError
+from ._files import atomic_write_bytes
 
 FORMAT = "descend-model"
 VERSION = 1
@@ -100,7 +100,7 @@ def _label(value: Any) -> Any:
 def save_model(document: dict[str, Any], path: Path) -> None:
     """Write the document as JSON, atomically (temp file in the same folder, then rename)."""
     text = json.dumps(document, indent=2, allow_nan=False)
-    write_atomic(path, (text + "\n").encode("utf-8"))
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
 
 
 def _bad(path: Path, why: str) -> DataError:

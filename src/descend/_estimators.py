@@ -20,7 +20,9 @@ coefficients are folded back, w = w′/σ and b = b′ − μ·w, so ``coef_``, 
 (the minimiser is the same); with one, the penalty applies to the standardised weights w′.
 
 A fit that runs out of epochs or diverges emits a :class:`~sklearn.exceptions.ConvergenceWarning`;
-a diverged fit keeps the last finite θ, so the coefficients are never NaN.
+a diverged fit keeps the last finite θ, so the coefficients are never NaN. The fitted
+attributes ``status_`` (``"converged"``, ``"max_epochs"``, ``"diverged"`` or ``"stopped"``) and
+``message_`` say how the last fit ended, without parsing the warning.
 """
 
 from __future__ import annotations
@@ -216,6 +218,7 @@ class _BaseGD(BaseEstimator):
         if result.lr_chosen is not None:
             self._lr_chosen = result.lr_chosen
         self.n_iter_, self.t_ = result.n_epochs, self.t_ + result.n_steps
+        self.status_, self.message_ = result.status, result.message
         self.history_ = result.history
         last = result.history.lr[-1] if len(result.history) > 1 else math.nan
         self.lr_ = float(result.lr_chosen if result.lr_chosen is not None else last)
@@ -293,6 +296,12 @@ default="squared_error"
         Epochs run by the last ``fit`` (1 for ``partial_fit``).
     t_ : int
         Updates made since the last ``fit`` started.
+    status_ : {"converged", "max_epochs", "diverged", "stopped"}
+        How the last ``fit`` or ``partial_fit`` ended: the loss stopped improving by more than
+        ``tol``, the epochs ran out (always so for ``partial_fit``, which runs one epoch), or
+        the loss diverged (``coef_`` is then the last finite one).
+    message_ : str
+        The engine's one-line account of ``status_``, e.g. what to change after a divergence.
     history_ : FitHistory
         Per-epoch loss, validation loss, gradient norm and learning rate of the last call.
     lr_ : float
@@ -382,8 +391,8 @@ n_iter_no_change, early_stopping, validation_fraction, shuffle, scale, random_st
         class for the multinomial model.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         The intercepts.
-    n_iter_, t_, history_, lr_, scaler_mean_, scaler_scale_, n_features_in_, \
-feature_names_in_
+    n_iter_, t_, status_, message_, history_, lr_, scaler_mean_, scaler_scale_, \
+n_features_in_, feature_names_in_
         As for :class:`GDRegressor`.
 
     Examples

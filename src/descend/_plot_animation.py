@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ._exceptions import DescendError, ShapeError
-from ._plot_files import _atomic
+from ._files import atomic_path
 from ._plot_inputs import Array, Limits, _as_path, _known_minima
 from ._plot_surfaces import _legend, plot_contour
 
@@ -86,17 +86,14 @@ def animate_race(f: Any, paths: Sequence[Any], labels: Sequence[str], path_out: 
     ts = np.round(np.linspace(0, steps - 1, min(frames or MAX_FRAMES, MAX_FRAMES, steps)))
     writer = _GifWriter(fps=fps) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
 
-    def write(tmp: Path) -> None:
-        with writer.saving(fig, str(tmp), dpi):
-            for t in ts.astype(int):
-                for line, head, p in zip(lines, heads, pts, strict=True):
-                    shown = p[: min(t, len(p) - 1) + 1]
-                    line.set_data(shown[:, 0], shown[:, 1])
-                    head.set_data(shown[-1:, 0], shown[-1:, 1])
-                clock.set_text(f"step {t}")
-                writer.grab_frame()
-
-    _atomic(out, write)
+    with atomic_path(out) as tmp, writer.saving(fig, str(tmp), dpi):
+        for t in ts.astype(int):
+            for line, head, p in zip(lines, heads, pts, strict=True):
+                shown = p[: min(t, len(p) - 1) + 1]
+                line.set_data(shown[:, 0], shown[:, 1])
+                head.set_data(shown[-1:, 0], shown[-1:, 1])
+            clock.set_text(f"step {t}")
+            writer.grab_frame()
     return out
 
 

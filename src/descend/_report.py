@@ -22,17 +22,15 @@ import math
 import mimetypes
 import numbers
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Figure", "Note", "ReportTable", "Section", "write_report"]
+from ._files import atomic_write_text
 
-#: Permissions of the written report: readable by all, as a plain ``open()`` would make it.
-_READABLE = 0o644
+__all__ = ["Figure", "Note", "ReportTable", "Section", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -263,14 +261,4 @@ def write_report(
     text = render_report(
         out_dir, sections, title=title, subtitle=subtitle, footer=footer, embed=embed
     )
-    target = out_dir / "index.html"
-    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".html.tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, _READABLE)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(out_dir / "index.html", text)

@@ -2,8 +2,10 @@
 
 ``load_table(path, target)`` reads a whole file into a :class:`Table`: the feature matrix ``X``
 (m rows, d columns, C-contiguous, ``float64`` unless told otherwise), the target ``y`` and the
-column names. ``iter_batches(path, target)`` streams the same arrays chunk by chunk, for files
-larger than memory. ``read_table_columns(path)`` lists the columns without reading any data.
+column names. ``load_features(path)`` reads only the feature matrix and its column names, for
+data without a target (data to predict on). ``iter_batches(path, target)`` streams the same
+arrays chunk by chunk, for files larger than memory. ``read_table_columns(path)`` lists the
+columns without reading any data.
 
 =================  =========================  ===========================================
 extension          reader                     notes
@@ -28,7 +30,7 @@ Every problem raises :class:`~descend.DataError` (a ``ValueError``) with a one-l
 that says what is wrong and what to do; a missing file raises one that is also a
 ``FileNotFoundError``.
 
-This module holds :class:`Table` and the two readers; the steps live beside it:
+This module holds :class:`Table` and the three readers; the steps live beside it:
 ``_table_files`` (paths, extensions, column names and the columns to take), ``_table_read``
 (pyarrow reading, whole or streamed) and ``_table_validate`` (the checks above, into NumPy).
 
@@ -67,13 +69,14 @@ from ._table_files import (
     read_table_columns,
 )
 from ._table_read import _read, _stream
-from ._table_validate import _arrays, _float_dtype, _Rows
+from ._table_validate import _arrays, _features, _float_dtype, _Rows
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "FileNotFoundDataError",
     "Table",
     "iter_batches",
+    "load_features",
     "load_table",
     "read_table_columns",
 ]
@@ -152,7 +155,7 @@ class Table:
 
 
 def _source(
-    path: PathLike, target: str, features: Sequence[str] | str | None
+    path: PathLike, target: str | None, features: Sequence[str] | str | None
 ) -> tuple[str, str, tuple[str, ...]]:
     """``(path as str, format, feature names)``: the file checked, and the columns to read."""
     p, fmt = _checked_path(path)
@@ -215,6 +218,65 @@ def load_table(
         raise _no_rows(p)
     X, y = _arrays(table, chosen, target, dt, _Rows(p))
     return Table(X=X, y=y, feature_names=chosen, target_name=target, path=p)
+
+
+def load_features(
+    path: PathLike,
+    features: Sequence[str] | str | None = None,
+    *,
+    dtype: DTypeLike = np.float64,
+) -> tuple[NDArray[np.floating[Any]], tuple[str, ...]]:
+    """Read the feature columns of a CSV, TSV or Parquet file that need not hold a target.
+
+    For data to predict on: the same file types and the same checks as :func:`load_table`
+    (every feature numeric, no missing or infinite value), without a target column.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; its extension (``.csv``, ``.tsv``, ``.parquet``, ``.pq``) picks the reader.
+    features : sequence of str, str or None, default None
+        The columns to read, in the order wanted for the columns of ``X``; ``None`` takes
+        every column (except a pandas index column).
+    dtype : float dtype, default np.float64
+        The dtype of ``X``.
+
+    Returns
+    -------
+    X : ndarray of shape (m, d)
+        C-contiguous, of ``dtype``.
+    feature_names : tuple of str
+        The names of the columns of ``X``, in order.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_table`: a missing file (also a ``FileNotFoundError``), an unsupported
+        extension, an empty file or one with no rows, an unknown column (the message lists
+        the columns there are), a non-numeric column, missing or infinite values (the
+        message names the column and the first bad row).
+    ShapeError
+        No column to read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "new.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("hours,slept\\n4,5\\n6,7\\n")
+    >>> X, names = load_features(path, ["slept", "hours"])
+    >>> X, names
+    (array([[5., 4.],
+           [7., 6.]]), ('slept', 'hours'))
+    >>> tmp.cleanup()
+    """
+    dt = _float_dtype(dtype)
+    p, fmt, chosen = _source(path, None, features)
+    table = _read(p, fmt, chosen)
+    if table.num_rows == 0:
+        raise _no_rows(p)
+    return _features(table, chosen, dt, _Rows(p)), chosen
 
 
 def iter_batches(

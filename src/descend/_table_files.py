@@ -134,20 +134,27 @@ def read_table_columns(path: PathLike) -> tuple[str, ...]:
 
 
 def _resolve_columns(
-    names: Sequence[str], target: str, features: Iterable[str] | str | None, path: str
+    names: Sequence[str], target: str | None, features: Iterable[str] | str | None, path: str
 ) -> tuple[str, ...]:
-    """The feature names to read, checked against the file's column names ``names``."""
+    """The feature names to read, checked against the file's column names ``names``.
+
+    ``target=None`` is for data without a target (prediction): ``features=None`` then takes
+    every column (except a pandas index column).
+    """
     available = ", ".join(repr(n) for n in names)
-    if not isinstance(target, str):
-        raise DataError(f"target must be a column name (a str), got {target!r}")
-    if target not in names:
-        raise DataError(f"target column {target!r} is not in {path}; the columns are: {available}")
+    if target is not None:
+        if not isinstance(target, str):
+            raise DataError(f"target must be a column name (a str), got {target!r}")
+        if target not in names:
+            raise DataError(
+                f"target column {target!r} is not in {path}; the columns are: {available}"
+            )
     listed = (
         None
         if features is None
         else ((features,) if isinstance(features, str) else tuple(features))
     )
-    wanted = names if listed is None else (target, *listed)
+    wanted = names if listed is None else (*([] if target is None else [target]), *listed)
     for name in wanted:
         if isinstance(name, str) and names.count(name) > 1:
             raise DataError(
@@ -158,8 +165,9 @@ def _resolve_columns(
         chosen = tuple(n for n in names if n != target and not _PANDAS_INDEX.fullmatch(n))
         if not chosen:
             raise ShapeError(
-                f"{path} has no feature columns besides the target {target!r}; "
-                "it needs at least one more column"
+                f"{path} has no feature columns"
+                + ("" if target is None else f" besides the target {target!r}")
+                + "; it needs at least one more column"
             )
     else:
         chosen = listed

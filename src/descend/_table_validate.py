@@ -2,7 +2,8 @@
 
 Every feature column must be numeric (integers, floats, decimals or booleans) and the target
 numeric or text labels, with no missing or infinite value; :func:`_arrays` checks the columns
-of a pyarrow table and returns ``(X, y)``, or raises a :class:`~descend.DataError` that names
+of a pyarrow table and returns ``(X, y)`` (:func:`_features` only ``X``, for data without a
+target), or raises a :class:`~descend.DataError` that names
 the column and the first bad data row (numbered in the whole file, see :class:`_Rows`).
 """
 
@@ -153,10 +154,10 @@ def _target(col: pa.ChunkedArray, name: str, dtype: np.dtype[Any], rows: _Rows) 
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _arrays(
-    table: pa.Table, features: Sequence[str], target: str, dtype: np.dtype[Any], rows: _Rows
-) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Checked ``(X, y)`` from a pyarrow table holding the feature and target columns."""
+def _features(
+    table: pa.Table, features: Sequence[str], dtype: np.dtype[Any], rows: _Rows
+) -> NDArray[Any]:
+    """The checked feature matrix ``X`` (C-contiguous, ``dtype``) from a pyarrow table."""
     X = np.empty((table.num_rows, len(features)), dtype=dtype, order="C")
     for j, name in enumerate(features):
         col = table.column(name)
@@ -164,6 +165,14 @@ def _arrays(
             raise _non_numeric_feature(col, name, rows)
         _check_numeric(col, name, "feature", rows)
         X[:, j] = _to_float(col, dtype, name, "feature", rows)
+    return X
+
+
+def _arrays(
+    table: pa.Table, features: Sequence[str], target: str, dtype: np.dtype[Any], rows: _Rows
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Checked ``(X, y)`` from a pyarrow table holding the feature and target columns."""
+    X = _features(table, features, dtype, rows)
     y = _target(table.column(target), target, dtype, rows)
     return X, y
 

@@ -1,0 +1,92 @@
+"""Atomic file writing (descend._files): permissions, folders, no temporary files left."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from descend._cli_model import save_model
+from descend._files import atomic_path, atomic_write_bytes, atomic_write_text, default_file_mode
+from descend._report import Section, write_report
+
+
+@pytest.fixture(params=[0o022, 0o077, 0o002])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Run the test under each umask, and restore the old one after it."""
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_default_file_mode_is_what_open_gives(tmp_path: Path, umask: int) -> None:
+    plain = tmp_path / "plain.txt"
+    with open(plain, "w") as f:
+        f.write("x")
+    assert default_file_mode() == 0o666 & ~umask == mode(plain)
+    assert os.umask(umask) == umask  # reading the umask left it as it was
+
+
+def test_bytes_and_text_get_normal_permissions(tmp_path: Path, umask: int) -> None:
+    data = tmp_path / "data.bin"
+    assert atomic_write_bytes(data, b"\x00\x01\x02") == data
+    assert data.read_bytes() == b"\x00\x01\x02"
+    text = tmp_path / "note.txt"
+    assert atomic_write_text(str(text), "θ₀ = 1\nend\n") == text
+    assert text.read_bytes() == "θ₀ = 1\nend\n".encode()
+    assert mode(data) == mode(text) == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.bin", "note.txt"]
+
+
+def test_parent_folders_are_created(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "c.txt"
+    atomic_write_text(out, "hi")
+    assert out.read_text() == "hi"
+    assert [p.name for p in out.parent.iterdir()] == ["c.txt"]
+
+
+def test_overwrite_replaces_and_resets_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "f.txt"
+    out.write_text("old")
+    out.chmod(0o600)
+    atomic_write_text(out, "new")
+    assert out.read_text() == "new"
+    assert mode(out) == default_file_mode()
+
+
+def test_atomic_path_keeps_the_suffix_and_cleans_up(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "fig.png"
+    with atomic_path(out) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".png" and tmp.exists()
+        assert not out.exists()  # nothing at the destination until the block succeeds
+        tmp.write_bytes(b"png")
+    assert out.read_bytes() == b"png" and mode(out) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    out = tmp_path / "keep.txt"
+    out.write_text("old")
+    with pytest.raises(RuntimeError, match="boom"), atomic_path(out) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert out.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_report_and_model_files_get_normal_permissions(tmp_path: Path, umask: int) -> None:
+    report = write_report(tmp_path / "site", [Section("x", ["a paragraph"])])
+    assert mode(report) == 0o666 & ~umask
+    assert [p.name for p in report.parent.iterdir()] == ["index.html"]
+    model = tmp_path / "model.json"
+    save_model({"format": "descend-model"}, model)
+    assert mode(model) == 0o666 & ~umask
