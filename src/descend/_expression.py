@@ -15,8 +15,14 @@ Grammar
 Limits: :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` levels of nesting (parentheses, and
 the syntax tree, where a chain ``a + b - c`` counts once), :data:`MAX_VARIABLES` variables,
 integers of at most :data:`MAX_DIGITS` digits, constant exponents of magnitude at most
-:data:`MAX_EXPONENT`, and constant sub-expressions that are finite real numbers. Anything else
+:data:`MAX_EXPONENT` (also once simplified: ``x**1000*x`` is refused), and constant
+sub-expressions that are finite real numbers. Large exact numbers become floats. Anything else
 raises :class:`~descend.ExpressionError` whose ``position`` is the 0-based offset of the problem.
+
+SymPy simplifies as the tree is built. The limits keep that bounded on ordinary input, but
+SymPy's assumption system can still spend seconds on some crafted expressions (powers of
+sub-expressions that may be complex, such as ``asin(z)**999``): a service parsing untrusted
+text at scale should do it in a worker process with a time limit.
 
 >>> f = expression("x^2 + 3*y")
 >>> f
@@ -66,7 +72,9 @@ MAX_EXPONENT = 1000
 MAX_DIGITS = 100
 #: Most distinct variables.
 MAX_VARIABLES = 64
-_MAX_BITS = 4000  # largest exact integer that simplification may build, e.g. (10*x)**1000
+# Exact numbers stay below this; beyond, they become floats. SymPy computes exact powers such as
+# b**n hidden in its simplifications (exp(n*log(b)) -> b**n) and must never see a huge b or n.
+_MAX_EXACT = 10**6
 
 
 def _sigmoid(u: float) -> float:
@@ -237,7 +245,7 @@ class _Parser:
             what = f"the integer {self.segment(node)} has more than {MAX_DIGITS} digits"
             raise self.error(node, what, "write it in scientific notation, e.g. 1e120")
         if isinstance(v, int):
-            return sympy.Integer(v), float(v)
+            return (sympy.Integer(v) if abs(v) <= _MAX_EXACT else sympy.Float(v, 15)), float(v)
         if not math.isfinite(v):
             what = f"the number {self.segment(node)} is too large"
             raise self.error(node, what, "numbers must be below 1.8e308")
@@ -311,7 +319,7 @@ class _Parser:
     def _checked(
         self, node: ast.expr, build: Callable[[], Any], val: float | None
     ) -> tuple[Any, float | None]:
-        """``(build(), val)`` once checked: finite, real, defined, without huge integers.
+        """``(build(), val)`` once checked: finite, real, defined, exact numbers kept small.
 
         A constant whose float value ``val`` is not finite is rejected before SymPy builds it:
         SymPy can take forever on a constant such as ``sin(exp(exp(100.0)))``.
@@ -319,22 +327,26 @@ class _Parser:
         if val is not None and not math.isfinite(val):
             what = f"the constant {self.segment(node)} is not a finite real number"
             raise self.error(node, what, _NOT_FINITE)
-        expr, constant = build(), True
+        expr, constant, big = build(), True, {}
         for sub in sympy.preorder_traversal(expr):
             constant = constant and not sub.is_Symbol
             if sub in _UNDEFINED:
                 what = f"{self.segment(node)} is undefined or not real"
                 raise self.error(node, what, _NOT_FINITE)
-            if sub.is_Rational and max(abs(sub.p), sub.q).bit_length() > _MAX_BITS:
-                what = f"{self.segment(node)} makes a constant that is too large"
-                raise self.error(node, what, "use smaller numbers or exponents")
-        if constant and val is None:  # simplified to a constant, e.g. z*10**-300**e/z
+            if sub.is_Pow and sub.exp.is_Number and abs(sub.exp) > MAX_EXPONENT:
+                what = f"{self.segment(node)} makes the exponent {sub.exp} too large"
+                raise self.error(node, what, f"exponents must be at most {MAX_EXPONENT}")
+            if sub.is_Rational and max(abs(sub.p), sub.q) > _MAX_EXACT:
+                big[sub] = sympy.Float(sub, 15)
+        if big:
+            expr = expr.xreplace(big)
+        if constant and val is None:  # simplified to a constant, as z*10**(-300*e)/z
             try:
                 val = float(expr.evalf())
             except (TypeError, ValueError, OverflowError):
                 val = math.nan
             if not math.isfinite(val):
-                what = f"{self.segment(node)} simplifies to {expr}, not a finite real number"
+                what = f"{self.segment(node)} simplifies to a constant that is not finite"
                 raise self.error(node, what, _NOT_FINITE)
         return expr, val
 
@@ -430,32 +442,29 @@ def _gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(d(expr, s, {}) for s in symbols)
 
 
-def _numeric(expr: Any, names: dict[Any, Any]) -> Any:
-    """``expr`` ready for ``lambdify``: variables renamed, exact numbers beyond 2**53 as floats.
-
-    The names ``_v0, _v1...`` clash neither with the functions of the generated code (a user
-    variable may be called ``sign``) nor with the ``_t0, _t1...`` of :func:`_cse`; they stay
-    real, so the rebuilt tree asks SymPy nothing harder than the original did.
-    """
-    big = {r: sympy.Float(r) for r in expr.atoms(sympy.Rational) if max(abs(r.p), r.q) > 2**53}
-    return expr.xreplace({**names, **big})
-
-
 class _Printer(NumPyPrinter):
-    """NumPy code in which every number is a float64 scalar.
+    """NumPy code with the variables named ``_v0, _v1...`` and every number a float64 scalar.
 
-    Arithmetic on constants in the generated code then overflows to inf (silenced by
-    ``np.errstate``) instead of raising in Python floats, as ``pi**1000`` would.
+    The names cannot clash with the functions of the generated code (a variable may be called
+    ``sign``); float64 constants overflow to inf (silenced by ``np.errstate``) where Python
+    floats would raise, as in ``pi**1000``. Renaming while printing, rather than substituting,
+    spares SymPy from rebuilding (and re-simplifying) the tree.
     """
 
-    def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": False, "inline": True})
+    def __init__(self, symbols: Sequence[Any]) -> None:
+        super().__init__({"fully_qualified_modules": False, "inline": True, "order": "none"})
+        self._names = {s: f"_v{i}" for i, s in enumerate(symbols)}
 
-    def _print_Integer(self, expr: Any) -> str:
-        return f"float64({expr.p})"
+    def _print_Symbol(self, expr: Any) -> str:
+        return self._names.get(expr) or super()._print_Symbol(expr)
 
     def _print_Rational(self, expr: Any) -> str:
-        return f"(float64({expr.p})/{expr.q})"
+        try:  # int / int is correctly rounded, whatever the sizes
+            return f"float64({expr.p / expr.q!r})"
+        except OverflowError:
+            return "float64(inf)" if expr > 0 else "float64(-inf)"
+
+    _print_Integer = _print_Rational
 
     def _print_Float(self, expr: Any) -> str:
         return f"float64({super()._print_Float(expr)})"
@@ -465,10 +474,6 @@ class _Printer(NumPyPrinter):
 
     def _print_Exp1(self, expr: Any) -> str:
         return "float64(e)"
-
-
-def _cse(exprs: Any) -> Any:
-    return sympy.cse(exprs, symbols=sympy.numbered_symbols("_t", real=True))
 
 
 class Expression:
@@ -503,13 +508,10 @@ class Expression:
                         f"the derivative of {text!r} with respect to {v} is "
                         "undefined; rewrite the expression"
                     )
-            names = {s: sympy.Symbol(f"_v{i}", real=True) for i, s in enumerate(symbols)}
-            args = list(names.values())
-            self._value_fn = sympy.lambdify(
-                args, _numeric(expr, names), "numpy", printer=_Printer()
-            )
-            grad_exprs = [_numeric(g, names) for g in grads]
-            self._grad_fn = sympy.lambdify(args, grad_exprs, "numpy", printer=_Printer(), cse=_cse)
+            printer = _Printer(symbols)  # prints the variables as the arguments _v0, _v1...
+            args = [sympy.Symbol(f"_v{i}") for i in range(len(symbols))]
+            self._value_fn = sympy.lambdify(args, expr, "numpy", printer=printer)
+            self._grad_fn = sympy.lambdify(args, list(grads), "numpy", printer=printer)
         except (RecursionError, MemoryError):
             raise ExpressionError(
                 "the expression is too deeply nested to differentiate; "
@@ -542,7 +544,7 @@ class Expression:
     @property
     def gradient_formulas(self) -> tuple[str, ...]:
         """∂f/∂vᵢ as text, e.g. ``('2*x', '2*y')`` for ``x**2 + y**2``."""
-        return tuple(str(g) for g in self._grads)
+        return tuple(sympy.sstr(g, full_prec=False) for g in self._grads)
 
     def _columns(self, x: Any) -> tuple[Array, list[Array]]:
         arr = np.asarray(x, dtype=np.float64)
