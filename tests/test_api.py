@@ -102,3 +102,12 @@ def test_errors_share_one_base():
 def test_version():
     assert isinstance(descend.__version__, str)
     assert descend.__version__.count(".") >= 1
+
+
+def test_plots_module_exports_the_figures():
+    import descend._plots
+    import descend.plots
+
+    assert descend.plots.__all__ == descend._plots.__all__
+    for name in descend.plots.__all__:
+        assert getattr(descend.plots, name) is getattr(descend._plots, name)
