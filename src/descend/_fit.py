@@ -122,6 +122,7 @@ class EpochOutput(NamedTuple):
 
 
 EpochRunner = Callable[..., EpochOutput]
+Evaluator = Callable[[Array, Any, Any], tuple[float, Array]]
 
 
 def run_epoch(
@@ -236,7 +237,7 @@ def fit(
     callback: Callable[[EpochInfo], Any] | None = None,
     verbose: bool = False,
     record_path: bool = False,
-    kernel: EpochRunner | None = None,
+    kernel: EpochRunner | bool | str | None = None,
 ) -> FitResult:
     """Fit ``model`` to ``(X, y)`` by batch, stochastic or mini-batch gradient descent.
 
@@ -280,8 +281,12 @@ def fit(
         Print one line per epoch.
     record_path : bool, default=False
         Record θ after every update and each batch's loss in the history.
-    kernel : callable, optional
-        A replacement for :func:`run_epoch` with the same signature (compiled kernels).
+    kernel : None, bool, "numpy" or callable, default=None
+        None: the compiled kernels of :mod:`descend._kernels` where they apply (built-in
+        model, named optimizer, C-contiguous float32/float64 X), else this NumPy reference;
+        they also evaluate J and ∇J over all rows each epoch. True: the kernels, or an error
+        where they do not apply. False or ``"numpy"``: the reference. A callable: a
+        replacement for :func:`run_epoch` with the same signature.
 
     Returns
     -------
@@ -325,7 +330,7 @@ def fit(
     if not auto and isinstance(optimizer, GradientTransformation):
         rate = (optimizer.hyperparams or {}).get("lr", math.nan)
     state = opt.init(theta) if opt_state is None else opt_state
-    runner: EpochRunner = kernel if kernel is not None else run_epoch
+    runner, evaluate = _engine(kernel, model, opt, X)
     alpha = 1.0  # the line search's last accepted step
 
     def advance(theta: Array, state: Any, f: float, g: Array) -> tuple[EpochOutput, float, Any]:
@@ -333,7 +338,9 @@ def fit(
         when already known."""
         nonlocal alpha
         if line_search:
-            out, alpha, known = armijo_step(model, X, y, theta, f, g, opt, state, alpha)
+            out, alpha, known = armijo_step(
+                model, X, y, theta, f, g, opt, state, alpha, value_and_grad=evaluate
+            )
             return out, alpha, known
         order = epoch_order(len(X), size, rng, shuffle)
         out = runner(model, X, y, theta, opt, state, order, record=record_path)
@@ -343,13 +350,37 @@ def fit(
         return _loop(
             model, X, y, X_val, y_val, theta, state, advance, lr_chosen=lr_chosen,
             max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
-            callback=callback, verbose=verbose, record=record_path,
+            callback=callback, verbose=verbose, record=record_path, value_and_grad=evaluate,
         )  # fmt: skip
+
+
+def _engine(
+    kernel: Any, model: LinearModel, opt: GradientTransformation, X: Any
+) -> tuple[EpochRunner, Evaluator]:
+    """The epoch runner and the full-batch ``(J, ∇J)`` evaluator that ``kernel`` asks for."""
+    if kernel is False or (isinstance(kernel, str) and kernel == "numpy"):
+        return run_epoch, model.value_and_grad
+    if callable(kernel):
+        return kernel, model.value_and_grad
+    if kernel is not None and kernel is not True:
+        raise HyperparameterError(
+            f"kernel={kernel!r}; give None, True, False, 'numpy' or a callable"
+        )
+    from ._kernels import evaluator_for, kernel_for
+
+    compiled, evaluate = kernel_for(model, opt, X), evaluator_for(model, X)
+    if kernel is True and compiled is None:
+        raise HyperparameterError(
+            "kernel=True, but no compiled kernel covers this fit: it needs a built-in loss, a "
+            "named optimizer and X as a C-contiguous float32/float64 array; use kernel=None"
+        )
+    return compiled or run_epoch, evaluate or model.value_and_grad
 
 
 def armijo_step(
     model: LinearModel, X: Any, y: Any, theta: Array, f: float, g: Array,
     opt: GradientTransformation, state: Any, alpha: float,
+    value_and_grad: Evaluator | None = None,
 ) -> tuple[EpochOutput, float, tuple[float, Array] | None]:  # fmt: skip
     """One full-batch update with a backtracking line search along the optimizer's direction d.
 
@@ -359,7 +390,9 @@ def armijo_step(
     Zhang's approximate Armijo condition, the same test for a quadratic), so that θ keeps
     converging to full precision. Falls back to d = −∇J when d is not a descent direction.
     Returns the update as an :class:`EpochOutput`, the α taken, and (J, ∇J) at the new θ.
+    ``value_and_grad`` replaces ``model.value_and_grad`` (the compiled full pass).
     """
+    evaluate = value_and_grad or model.value_and_grad
     d, new_state = opt.update(g, state, theta)
     slope = float(np.dot(g, d))
     if not slope < 0:
@@ -367,7 +400,7 @@ def armijo_step(
     alpha = min(alpha * 2.0, 1e6)
     known = None
     for _ in range(MAX_BACKTRACKS):
-        f_try, g_try = model.value_and_grad(theta + alpha * d, X, y)
+        f_try, g_try = evaluate(theta + alpha * d, X, y)
         if abs(f_try - f) > 1e-10 * abs(f):  # a change J resolves (False when NaN)
             accept = f_try <= f + ARMIJO_C * alpha * slope
         else:  # lost in J's rounding: the slope still tells
@@ -386,9 +419,11 @@ def _loop(
     advance: Callable[[Array, Any, float, Array], tuple[EpochOutput, float, Any]], *,
     lr_chosen: float | None, max_epochs: int, tol: float | None, n_iter_no_change: int,
     callback: Callable[[EpochInfo], Any] | None, verbose: bool, record: bool,
+    value_and_grad: Evaluator | None = None,
 ) -> FitResult:  # fmt: skip
     """The epochs of :func:`fit`: advance, evaluate, record, test for stopping."""
-    f, g = model.value_and_grad(theta, X, y)
+    evaluate = value_and_grad or model.value_and_grad
+    f, g = evaluate(theta, X, y)
     if not (math.isfinite(f) and np.isfinite(g).all()):
         raise DataError(f"the loss is not finite at the start θ₀ (J = {f}); scale the features")
     limit = EXPLODE_FACTOR * (1.0 + abs(f))
@@ -404,7 +439,7 @@ def _loop(
     while epoch < max_epochs:
         epoch += 1
         out, used, known = advance(theta, state, f, g)
-        f_new, g_new = known if known else model.value_and_grad(out.theta, X, y)
+        f_new, g_new = known if known else evaluate(out.theta, X, y)
         finite = out.finite and math.isfinite(f_new) and np.isfinite(g_new).all()
         if not (finite and f_new <= limit):
             status = "diverged"
