@@ -92,8 +92,13 @@ def test_core_names_are_exported():
 
 
 def test_errors_share_one_base():
-    for name in ("HyperparameterError", "ShapeError", "UnknownNameError", "ExpressionError",
-                 "DataError"):
+    for name in (
+        "HyperparameterError",
+        "ShapeError",
+        "UnknownNameError",
+        "ExpressionError",
+        "DataError",
+    ):
         cls = getattr(descend, name)
         assert issubclass(cls, descend.DescendError)
         assert issubclass(cls, ValueError)

@@ -61,8 +61,7 @@ def sympy_formula(name: str, xs: list[sp.Symbol]) -> sp.Expr:
                 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
             ) * (
                 30
-                + (2 * x - 3 * y) ** 2
-                * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
+                + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
             )
         case "rastrigin":
             return 10 * n + sum(v**2 - 10 * sp.cos(2 * sp.pi * v) for v in xs)
@@ -98,8 +97,19 @@ def hessian_fd(fn: BuiltinFunction, x: np.ndarray, h: float = 1e-6) -> np.ndarra
 
 def test_registry_names_and_descriptions_are_consistent() -> None:
     assert set(FUNCTIONS) == {
-        "sphere", "booth", "matyas", "rosenbrock", "beale", "himmelblau", "three_hump_camel",
-        "six_hump_camel", "goldstein_price", "rastrigin", "ackley", "saddle", "monkey_saddle",
+        "sphere",
+        "booth",
+        "matyas",
+        "rosenbrock",
+        "beale",
+        "himmelblau",
+        "three_hump_camel",
+        "six_hump_camel",
+        "goldstein_price",
+        "rastrigin",
+        "ackley",
+        "saddle",
+        "monkey_saddle",
         "double_well",
     }
     for name, n in CASES:

@@ -167,12 +167,15 @@ def test_divergence_is_a_status():
     assert isinstance(result.diverged_at, int)
     assert result.diverged_at == t
     assert result.nit == t - 1
-    np.testing.assert_allclose(
-        result.history.x[:, 0], 10.0 * (-1.2) ** np.arange(t), rtol=1e-12
-    )
+    np.testing.assert_allclose(result.history.x[:, 0], 10.0 * (-1.2) ** np.arange(t), rtol=1e-12)
     assert np.all(np.isfinite(result.x))
-    for array in (result.history.x, result.history.fun, result.history.grad_norm,
-                  result.history.lr, result.history.step_size):
+    for array in (
+        result.history.x,
+        result.history.fun,
+        result.history.grad_norm,
+        result.history.lr,
+        result.history.step_size,
+    ):
         assert not np.any(np.isnan(array))
     assert result.suggested_lr is not None
     assert result.suggested_lr < 1.1
@@ -283,9 +286,7 @@ def test_maximize():
     np.testing.assert_allclose(result.history.x[:, 0], 3 - 3 * 0.8**t, rtol=1e-12, atol=1e-14)
     # the history holds the true values −(x − 3)² (not negated): −9, −5.76, −3.6864, ...
     np.testing.assert_allclose(result.history.fun[:3], [-9.0, -5.76, -3.6864], rtol=1e-12)
-    np.testing.assert_allclose(
-        result.history.fun, -((result.history.x[:, 0] - 3) ** 2), rtol=1e-12
-    )
+    np.testing.assert_allclose(result.history.fun, -((result.history.x[:, 0] - 3) ** 2), rtol=1e-12)
     assert np.all(np.diff(result.history.fun) > 0)
     # and the true gradient −2(x − 3)
     assert result.grad[0] == pytest.approx(-2 * (result.x[0] - 3), abs=1e-18)
@@ -295,8 +296,14 @@ def test_maximize():
 def test_maximize_callback_and_text_see_true_values():
     seen = []
     descend.minimize(
-        expression("-(x - 3)**2"), [0.0], lr=0.1, maximize=True, max_iter=2, tol=0,
-        engine="numpy", callback=seen.append,
+        expression("-(x - 3)**2"),
+        [0.0],
+        lr=0.1,
+        maximize=True,
+        max_iter=2,
+        tol=0,
+        engine="numpy",
+        callback=seen.append,
     )
     # θ₁ = 0.6, f = −5.76, ∇f = −2(0.6 − 3) = 4.8;  θ₂ = 1.08, f = −3.6864, ∇f = 3.84
     assert [s.t for s in seen] == [1, 2]
@@ -322,9 +329,7 @@ def rosen(x):
 
 
 def rosen_grad(x):
-    return np.array(
-        [-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)]
-    )
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
 
 
 def assert_armijo(result, f, grad):

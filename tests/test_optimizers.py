@@ -52,9 +52,7 @@ def rosenbrock(x: np.ndarray) -> float:
 
 def rosenbrock_grad(x: np.ndarray) -> np.ndarray:
     # ∂/∂x = −2(1 − x) − 400x(y − x²),  ∂/∂y = 200(y − x²)
-    return np.array(
-        [-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)]
-    )
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
 
 
 # A symmetric positive definite 5x5 matrix (eigenvalues ≈ 0.46 ... 2.34) and a minimum c.

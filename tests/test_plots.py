@@ -42,16 +42,24 @@ def bowl_batch(points: np.ndarray) -> np.ndarray:
 
 
 def run(lr: float, optimizer: str = "sgd", max_iter: int = 300) -> descend.Result:
-    return descend.minimize(bowl, [8.0, 2.0], grad=bowl_grad, optimizer=optimizer, lr=lr,
-                            max_iter=max_iter)
+    return descend.minimize(
+        bowl, [8.0, 2.0], grad=bowl_grad, optimizer=optimizer, lr=lr, max_iter=max_iter
+    )
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, descend.Result]:
-    out = {"small": run(0.005), "right": run(0.05), "large": run(0.105),
-           "momentum": run(0.02, "momentum")}
+    out = {
+        "small": run(0.005),
+        "right": run(0.05),
+        "large": run(0.105),
+        "momentum": run(0.02, "momentum"),
+    }
     assert [out[k].status for k in ("small", "right", "large")] == [
-        "max_iter", "converged", "diverged"]
+        "max_iter",
+        "converged",
+        "diverged",
+    ]
     return out
 
 
@@ -80,10 +88,13 @@ def contour_levels(ax: Any) -> np.ndarray:
 
 # --- loss curves --------------------------------------------------------------------------------
 
-def test_plot_loss_labels_log_scale_and_divergence(runs: dict[str, descend.Result],
-                                                   tmp_path: Path) -> None:
-    fig = _plots.plot_loss([runs["small"], runs["right"], runs["large"]],
-                           labels=["α = 0.005", "α = 0.05", "α = 0.105"])
+
+def test_plot_loss_labels_log_scale_and_divergence(
+    runs: dict[str, descend.Result], tmp_path: Path
+) -> None:
+    fig = _plots.plot_loss(
+        [runs["small"], runs["right"], runs["large"]], labels=["α = 0.005", "α = 0.05", "α = 0.105"]
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "step" and ax.get_ylabel() and ax.get_title()
     assert legend_texts(ax) == ["α = 0.005", "α = 0.05", "α = 0.105 (diverged)"]
@@ -103,9 +114,13 @@ def test_plot_loss_linear_when_values_are_close_or_not_positive() -> None:
 
 
 def test_plot_loss_accepts_history_arrays_and_non_finite_tails(
-        runs: dict[str, descend.Result]) -> None:
-    fig = _plots.plot_loss([runs["right"].history, np.array([4.0, 8.0, np.inf])],
-                           labels=["history", "array"], xlabel="epoch")
+    runs: dict[str, descend.Result],
+) -> None:
+    fig = _plots.plot_loss(
+        [runs["right"].history, np.array([4.0, 8.0, np.inf])],
+        labels=["history", "array"],
+        xlabel="epoch",
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "epoch"
     assert legend_texts(ax) == ["history", "array (diverged)"]
@@ -113,8 +128,7 @@ def test_plot_loss_accepts_history_arrays_and_non_finite_tails(
     assert np.asarray(cross.get_xydata()).tolist() == [[1.0, 8.0]]
 
 
-def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result],
-                                          tmp_path: Path) -> None:
+def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result], tmp_path: Path) -> None:
     results = [runs["small"], runs["right"], runs["large"]]
     fig = _plots.plot_learning_rates(results, [0.005, 0.05, 0.105])
     assert len(fig.axes) == 3
@@ -130,6 +144,7 @@ def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result],
 
 
 # --- 1-D curve ----------------------------------------------------------------------------------
+
 
 def test_plot_curve_1d_iterates_arrows_and_tangents(tmp_path: Path) -> None:
     r = descend.minimize(lambda x: x[0] ** 2, [4.0], grad=lambda x: 2 * x, lr=0.9, max_iter=30)
@@ -162,11 +177,18 @@ def test_plot_curve_1d_finite_difference_slopes_match_grad() -> None:
 
 # --- contours and surface -----------------------------------------------------------------------
 
-def test_plot_contour_paths_markers_legend_and_log_levels(runs: dict[str, descend.Result],
-                                                          tmp_path: Path) -> None:
+
+def test_plot_contour_paths_markers_legend_and_log_levels(
+    runs: dict[str, descend.Result], tmp_path: Path
+) -> None:
     labels = ["sgd", "momentum"]
-    fig = _plots.plot_contour(bowl_batch, [runs["right"], runs["momentum"].history],
-                              labels=labels, minima=[(0.0, 0.0)], title="The bowl")
+    fig = _plots.plot_contour(
+        bowl_batch,
+        [runs["right"], runs["momentum"].history],
+        labels=labels,
+        minima=[(0.0, 0.0)],
+        title="The bowl",
+    )
     ax = fig.axes[0]
     assert ax.get_title() == "The bowl"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("θ₀", "θ₁")
@@ -210,10 +232,15 @@ def test_plot_contour_reads_a_builtin_like_function(tmp_path: Path) -> None:
     def himmelblau(p: np.ndarray) -> np.ndarray:
         return (p[:, 0] ** 2 + p[:, 1] - 11) ** 2 + (p[:, 0] + p[:, 1] ** 2 - 7) ** 2
 
-    builtin = SimpleNamespace(name="himmelblau", title="Himmelblau's function", n=2,
-                              domain=((-5.0, 5.0), (-4.0, 4.0)), variables=("x", "y"),
-                              minima=(np.array([3.0, 2.0]), np.array([-2.805118, 3.131312])),
-                              fun=himmelblau)
+    builtin = SimpleNamespace(
+        name="himmelblau",
+        title="Himmelblau's function",
+        n=2,
+        domain=((-5.0, 5.0), (-4.0, 4.0)),
+        variables=("x", "y"),
+        minima=(np.array([3.0, 2.0]), np.array([-2.805118, 3.131312])),
+        fun=himmelblau,
+    )
     fig = _plots.plot_contour(builtin)
     ax = fig.axes[0]
     assert ax.get_title() == "Himmelblau's function"
@@ -264,7 +291,8 @@ def test_figures_build_in_threads(runs: dict[str, descend.Result]) -> None:
     def work() -> None:
         try:
             _plots.plot_contour(bowl_batch, runs["right"], grid=60).savefig(
-                io.BytesIO(), format="png", dpi=30)
+                io.BytesIO(), format="png", dpi=30
+            )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -289,6 +317,7 @@ def test_unicode_labels_render_with_dejavu_sans(tmp_path: Path) -> None:
 
 # --- files --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
 def test_save_figure_formats_atomic_and_creates_folders(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / "deep" / "folder" / f"loss{suffix}"
@@ -308,16 +337,25 @@ def test_save_figure_rejects_unknown_suffix(tmp_path: Path) -> None:
 
 def test_animate_race_gif_frames(runs: dict[str, descend.Result], tmp_path: Path) -> None:
     out = tmp_path / "race" / "race.gif"
-    written = _plots.animate_race(bowl_batch, [runs["right"], runs["momentum"]],
-                                  ["sgd", "momentum"], out, minima=[(0, 0)], fps=10, frames=24,
-                                  figsize=(4, 4), dpi=60)
+    written = _plots.animate_race(
+        bowl_batch,
+        [runs["right"], runs["momentum"]],
+        ["sgd", "momentum"],
+        out,
+        minima=[(0, 0)],
+        fps=10,
+        frames=24,
+        figsize=(4, 4),
+        dpi=60,
+    )
     assert written == out and out.stat().st_size > 0
     with Image.open(out) as image:
         im: Any = image
         assert im.size == (240, 240)
         assert im.is_animated
-        frames = [np.asarray(f.convert("RGB"), dtype=np.float64)
-                  for f in ImageSequence.Iterator(im)]
+        frames = [
+            np.asarray(f.convert("RGB"), dtype=np.float64) for f in ImageSequence.Iterator(im)
+        ]
     assert len(frames) == 24
     assert frames[0].std() > 20
     assert np.abs(frames[-1] - frames[0]).max() > 0  # the paths grow
@@ -329,14 +367,14 @@ def test_animate_race_gif_frames(runs: dict[str, descend.Result], tmp_path: Path
 
 def test_animate_race_frames_capped_by_steps(tmp_path: Path) -> None:
     path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])
-    out = _plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "short.gif",
-                              figsize=(3, 3), dpi=40)
+    out = _plots.animate_race(
+        bowl_batch, [path], ["sgd"], tmp_path / "short.gif", figsize=(3, 3), dpi=40
+    )
     with Image.open(out) as im:
         assert sum(1 for _ in ImageSequence.Iterator(im)) == 4
 
 
-def test_animate_race_mp4_without_ffmpeg(monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path: Path) -> None:
+def test_animate_race_mp4_without_ffmpeg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(_plot_animation.shutil, "which", lambda name: None)
     path = np.array([[1.0, 1.0], [0.0, 0.0]])
     with pytest.raises(DescendError, match=re.compile(r"ffmpeg.*missing.*\.gif", re.S)):

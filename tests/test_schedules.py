@@ -159,8 +159,13 @@ def test_schedule_drives_sgd_in_minimize(schedule):
 def test_schedule_given_as_lr_to_a_named_optimizer():
     s = exponential(0.05, gamma=0.5)
     result = descend.minimize(
-        lambda x: float(x @ x), [1.0, -1.0], grad=lambda x: 2 * x, optimizer="momentum", lr=s,
-        max_iter=6, tol=0,
+        lambda x: float(x @ x),
+        [1.0, -1.0],
+        grad=lambda x: 2 * x,
+        optimizer="momentum",
+        lr=s,
+        max_iter=6,
+        tol=0,
     )
     np.testing.assert_allclose(result.history.lr, [0.05 * 0.5**t for t in range(6)], rtol=1e-15)
 

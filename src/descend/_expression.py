@@ -64,6 +64,7 @@ from ._objective import Objective
 
 Array = NDArray[np.float64]
 
+
 def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -> tuple[str, ...]:
     if variables is None:
         return tuple(sorted(names))

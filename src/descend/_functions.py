@@ -111,8 +111,13 @@ class BuiltinFunction:
     def to_objective(self) -> Objective:
         """This function as a batched :class:`~descend.Objective` with an exact gradient."""
         return Objective(
-            fun=self.fun, grad=self.grad, n=self.n, batched=True, names=self.variables,
-            name=self.name, meta={"function": self},
+            fun=self.fun,
+            grad=self.grad,
+            n=self.n,
+            batched=True,
+            names=self.variables,
+            name=self.name,
+            meta={"function": self},
         )
 
 
@@ -204,14 +209,30 @@ def _ackley_grad(p: Array) -> Array:
 
 
 def _n_dimensional(
-    name: str, title: str, formula: Callable[[int], str], value: Kernel, grad: Kernel,
-    low: float, high: float, start: Callable[[int], tuple[float, ...]], best: float, fmin: float,
+    name: str,
+    title: str,
+    formula: Callable[[int], str],
+    value: Kernel,
+    grad: Kernel,
+    low: float,
+    high: float,
+    start: Callable[[int], tuple[float, ...]],
+    best: float,
+    fmin: float,
 ) -> Callable[[int], BuiltinFunction]:
     def build(n: int) -> BuiltinFunction:
         return BuiltinFunction(
-            name=name, title=title, formula=formula(n), n=n, domain=((low, high),) * n,
-            x0=start(n), minima=((best,) * n,), fmin=fmin, variables=_variables(n),
-            value_kernel=value, grad_kernel=grad,
+            name=name,
+            title=title,
+            formula=formula(n),
+            n=n,
+            domain=((low, high),) * n,
+            x0=start(n),
+            minima=((best,) * n,),
+            fmin=fmin,
+            variables=_variables(n),
+            value_kernel=value,
+            grad_kernel=grad,
         )
 
     return build
@@ -381,13 +402,30 @@ _SHC_LOCAL = ((-1.703606714969981, 0.7960835686726251), (1.6071047529201972, 0.5
 
 
 def _fixed(
-    name: str, title: str, formula: str, value: Kernel, grad: Kernel, domain: Box,
-    x0: tuple[float, ...], minima: Points, fmin: float, local_minima: Points = (),
+    name: str,
+    title: str,
+    formula: str,
+    value: Kernel,
+    grad: Kernel,
+    domain: Box,
+    x0: tuple[float, ...],
+    minima: Points,
+    fmin: float,
+    local_minima: Points = (),
 ) -> FunctionSpec:
     fn = BuiltinFunction(
-        name=name, title=title, formula=formula, n=len(x0), domain=domain, x0=x0,
-        minima=minima, fmin=fmin, local_minima=local_minima, variables=_variables(len(x0)),
-        value_kernel=value, grad_kernel=grad,
+        name=name,
+        title=title,
+        formula=formula,
+        n=len(x0),
+        domain=domain,
+        x0=x0,
+        minima=minima,
+        fmin=fmin,
+        local_minima=local_minima,
+        variables=_variables(len(x0)),
+        value_kernel=value,
+        grad_kernel=grad,
     )
     return FunctionSpec(build=lambda _n: fn, n=fn.n)
 
@@ -398,60 +436,185 @@ def _box(low: float, high: float, n: int = 2) -> Box:
 
 #: The built-in functions by name (lower case, underscores), in display order.
 FUNCTIONS: dict[str, FunctionSpec] = {
-    "sphere": FunctionSpec(_n_dimensional(
-        "sphere", "Sphere", lambda n: _sum(n, "{v}^2"),
-        _sphere, _sphere_grad, -5.12, 5.12, lambda n: (3.0,) * n, 0.0, 0.0), n=None),
+    "sphere": FunctionSpec(
+        _n_dimensional(
+            "sphere",
+            "Sphere",
+            lambda n: _sum(n, "{v}^2"),
+            _sphere,
+            _sphere_grad,
+            -5.12,
+            5.12,
+            lambda n: (3.0,) * n,
+            0.0,
+            0.0,
+        ),
+        n=None,
+    ),
     "booth": _fixed(
-        "booth", "Booth", "(x + 2y - 7)^2 + (2x + y - 5)^2", _booth, _booth_grad,
-        _box(-10, 10), (0.0, 0.0), ((1.0, 3.0),), 0.0),
+        "booth",
+        "Booth",
+        "(x + 2y - 7)^2 + (2x + y - 5)^2",
+        _booth,
+        _booth_grad,
+        _box(-10, 10),
+        (0.0, 0.0),
+        ((1.0, 3.0),),
+        0.0,
+    ),
     "matyas": _fixed(
-        "matyas", "Matyas", "0.26 (x^2 + y^2) - 0.48 x y", _matyas, _matyas_grad,
-        _box(-10, 10), (4.0, -2.0), ((0.0, 0.0),), 0.0),
-    "rosenbrock": FunctionSpec(_n_dimensional(
-        "rosenbrock", "Rosenbrock",
-        lambda n: "(1 - x)^2 + 100 (y - x^2)^2" if n == 2
-        else f"sum_{{i=1..{n - 1}}} [100 (x_(i+1) - x_i^2)^2 + (1 - x_i)^2]",
-        _rosenbrock, _rosenbrock_grad, -2.048, 2.048,
-        lambda n: tuple(-1.2 if i % 2 == 0 else 1.0 for i in range(n)), 1.0, 0.0),
-        n=None, min_n=2),
+        "matyas",
+        "Matyas",
+        "0.26 (x^2 + y^2) - 0.48 x y",
+        _matyas,
+        _matyas_grad,
+        _box(-10, 10),
+        (4.0, -2.0),
+        ((0.0, 0.0),),
+        0.0,
+    ),
+    "rosenbrock": FunctionSpec(
+        _n_dimensional(
+            "rosenbrock",
+            "Rosenbrock",
+            lambda n: (
+                "(1 - x)^2 + 100 (y - x^2)^2"
+                if n == 2
+                else f"sum_{{i=1..{n - 1}}} [100 (x_(i+1) - x_i^2)^2 + (1 - x_i)^2]"
+            ),
+            _rosenbrock,
+            _rosenbrock_grad,
+            -2.048,
+            2.048,
+            lambda n: tuple(-1.2 if i % 2 == 0 else 1.0 for i in range(n)),
+            1.0,
+            0.0,
+        ),
+        n=None,
+        min_n=2,
+    ),
     "beale": _fixed(
-        "beale", "Beale", "(1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2",
-        _beale, _beale_grad, _box(-4.5, 4.5), (1.0, 1.0), ((3.0, 0.5),), 0.0),
+        "beale",
+        "Beale",
+        "(1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2",
+        _beale,
+        _beale_grad,
+        _box(-4.5, 4.5),
+        (1.0, 1.0),
+        ((3.0, 0.5),),
+        0.0,
+    ),
     "himmelblau": _fixed(
-        "himmelblau", "Himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-        _himmelblau, _himmelblau_grad, _box(-5, 5), (0.0, 0.0), _HIMMELBLAU_MINIMA, 0.0),
+        "himmelblau",
+        "Himmelblau",
+        "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        _himmelblau,
+        _himmelblau_grad,
+        _box(-5, 5),
+        (0.0, 0.0),
+        _HIMMELBLAU_MINIMA,
+        0.0,
+    ),
     "three_hump_camel": _fixed(
-        "three_hump_camel", "Three-hump camel", "2 x^2 - 1.05 x^4 + x^6 / 6 + x y + y^2",
-        _three_hump_camel, _three_hump_camel_grad, _box(-5, 5), (1.0, 1.0), ((0.0, 0.0),),
-        0.0, local_minima=((_THC_X, -_THC_X / 2), (-_THC_X, _THC_X / 2))),
+        "three_hump_camel",
+        "Three-hump camel",
+        "2 x^2 - 1.05 x^4 + x^6 / 6 + x y + y^2",
+        _three_hump_camel,
+        _three_hump_camel_grad,
+        _box(-5, 5),
+        (1.0, 1.0),
+        ((0.0, 0.0),),
+        0.0,
+        local_minima=((_THC_X, -_THC_X / 2), (-_THC_X, _THC_X / 2)),
+    ),
     "six_hump_camel": _fixed(
-        "six_hump_camel", "Six-hump camel", "(4 - 2.1 x^2 + x^4 / 3) x^2 + x y + (4 y^2 - 4) y^2",
-        _six_hump_camel, _six_hump_camel_grad, ((-3.0, 3.0), (-2.0, 2.0)), (-1.0, 1.0),
-        (_SHC_GLOBAL, (-_SHC_GLOBAL[0], -_SHC_GLOBAL[1])), -1.0316284534898774,
-        local_minima=tuple(m for x, y in _SHC_LOCAL for m in ((x, y), (-x, -y)))),
+        "six_hump_camel",
+        "Six-hump camel",
+        "(4 - 2.1 x^2 + x^4 / 3) x^2 + x y + (4 y^2 - 4) y^2",
+        _six_hump_camel,
+        _six_hump_camel_grad,
+        ((-3.0, 3.0), (-2.0, 2.0)),
+        (-1.0, 1.0),
+        (_SHC_GLOBAL, (-_SHC_GLOBAL[0], -_SHC_GLOBAL[1])),
+        -1.0316284534898774,
+        local_minima=tuple(m for x, y in _SHC_LOCAL for m in ((x, y), (-x, -y))),
+    ),
     "goldstein_price": _fixed(
-        "goldstein_price", "Goldstein-Price",
+        "goldstein_price",
+        "Goldstein-Price",
         "[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] "
         "[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
-        _goldstein_price, _goldstein_price_grad, _box(-2, 2), (0.5, -0.5), ((0.0, -1.0),), 3.0),
-    "rastrigin": FunctionSpec(_n_dimensional(
-        "rastrigin", "Rastrigin",
-        lambda n: f"{10 * n} + " + _sum(n, "({v}^2 - 10 cos(2 pi {v}))"),
-        _rastrigin, _rastrigin_grad, -5.12, 5.12, lambda n: (2.2,) * n, 0.0, 0.0), n=None),
-    "ackley": FunctionSpec(_n_dimensional(
-        "ackley", "Ackley",
-        _ackley_formula,
-        _ackley, _ackley_grad, -5.0, 5.0, lambda n: (2.2,) * n, 0.0, 0.0), n=None),
+        _goldstein_price,
+        _goldstein_price_grad,
+        _box(-2, 2),
+        (0.5, -0.5),
+        ((0.0, -1.0),),
+        3.0,
+    ),
+    "rastrigin": FunctionSpec(
+        _n_dimensional(
+            "rastrigin",
+            "Rastrigin",
+            lambda n: f"{10 * n} + " + _sum(n, "({v}^2 - 10 cos(2 pi {v}))"),
+            _rastrigin,
+            _rastrigin_grad,
+            -5.12,
+            5.12,
+            lambda n: (2.2,) * n,
+            0.0,
+            0.0,
+        ),
+        n=None,
+    ),
+    "ackley": FunctionSpec(
+        _n_dimensional(
+            "ackley",
+            "Ackley",
+            _ackley_formula,
+            _ackley,
+            _ackley_grad,
+            -5.0,
+            5.0,
+            lambda n: (2.2,) * n,
+            0.0,
+            0.0,
+        ),
+        n=None,
+    ),
     "saddle": _fixed(
-        "saddle", "Saddle", "x^2 - y^2", _saddle, _saddle_grad, _box(-2, 2), (1.5, 0.01),
-        (), -math.inf),
+        "saddle",
+        "Saddle",
+        "x^2 - y^2",
+        _saddle,
+        _saddle_grad,
+        _box(-2, 2),
+        (1.5, 0.01),
+        (),
+        -math.inf,
+    ),
     "monkey_saddle": _fixed(
-        "monkey_saddle", "Monkey saddle", "x^3 - 3 x y^2", _monkey_saddle, _monkey_saddle_grad,
-        _box(-2, 2), (1.0, 0.2), (), -math.inf),
+        "monkey_saddle",
+        "Monkey saddle",
+        "x^3 - 3 x y^2",
+        _monkey_saddle,
+        _monkey_saddle_grad,
+        _box(-2, 2),
+        (1.0, 0.2),
+        (),
+        -math.inf,
+    ),
     "double_well": _fixed(
-        "double_well", "Double well", "x^4 - 3 x^2 + x", _double_well, _double_well_grad,
-        ((-2.5, 2.5),), (2.0,), ((_DW_GLOBAL,),), _DW_GLOBAL**4 - 3 * _DW_GLOBAL**2 + _DW_GLOBAL,
-        local_minima=((_DW_LOCAL,),)),
+        "double_well",
+        "Double well",
+        "x^4 - 3 x^2 + x",
+        _double_well,
+        _double_well_grad,
+        ((-2.5, 2.5),),
+        (2.0,),
+        ((_DW_GLOBAL,),),
+        _DW_GLOBAL**4 - 3 * _DW_GLOBAL**2 + _DW_GLOBAL,
+        local_minima=((_DW_LOCAL,),),
+    ),
 }
 
 
@@ -507,11 +670,8 @@ def function(name: str, n: int | None = None) -> BuiltinFunction:
     if n is None:
         n = 2
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < spec.min_n:
-        raise HyperparameterError(
-            f"n must be an integer >= {spec.min_n} for {key}, got {n!r}"
-        )
+        raise HyperparameterError(f"n must be an integer >= {spec.min_n} for {key}, got {n!r}")
     return spec.build(int(n))
-
 
 
 # The same functions as text expressions (descend.expression's grammar), from which the

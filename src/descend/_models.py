@@ -295,9 +295,7 @@ def softmax_regression(
 ) -> LinearModel:
     """Multinomial (softmax) regression over K classes, y ∈ {0..K−1}: one joint model, not
     one-vs-rest."""
-    return LinearModel(
-        n_features, n_classes, "softmax", penalty, alpha, l1_ratio, fit_intercept
-    )
+    return LinearModel(n_features, n_classes, "softmax", penalty, alpha, l1_ratio, fit_intercept)
 
 
 def linear_svm(
@@ -333,9 +331,7 @@ def check_data(model: LinearModel, X: Any, y: Any) -> tuple[Any, Any]:
     if len(X) == 0:
         raise DataError("X has no rows to train on")
     if X.shape[1] != model.n_features:
-        raise ShapeError(
-            f"X has shape {X.shape} but the model expects {model.n_features} features"
-        )
+        raise ShapeError(f"X has shape {X.shape} but the model expects {model.n_features} features")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     _check_finite(X, "X")

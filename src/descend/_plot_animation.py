@@ -25,10 +25,20 @@ __all__ = ["MAX_FRAMES", "animate_race"]
 MAX_FRAMES = 120
 
 
-def animate_race(f: Any, paths: Sequence[Any], labels: Sequence[str], path_out: str | Path, *,
-                 xlim: Limits | None = None, ylim: Limits | None = None, minima: Any = None,
-                 fps: int = 20, frames: int | None = None,
-                 figsize: tuple[float, float] = (6.4, 5.2), dpi: int = 80) -> Path:
+def animate_race(
+    f: Any,
+    paths: Sequence[Any],
+    labels: Sequence[str],
+    path_out: str | Path,
+    *,
+    xlim: Limits | None = None,
+    ylim: Limits | None = None,
+    minima: Any = None,
+    fps: int = 20,
+    frames: int | None = None,
+    figsize: tuple[float, float] = (6.4, 5.2),
+    dpi: int = 80,
+) -> Path:
     """Several optimizers racing down one contour map, saved as a GIF (or an MP4).
 
     Frame j shows every path up to the same step t_j, so the faster optimizer visibly wins;
@@ -72,16 +82,27 @@ def animate_race(f: Any, paths: Sequence[Any], labels: Sequence[str], path_out: 
     if suffix not in (".gif", ".mp4"):
         raise DescendError(f"cannot animate to {out.name!r}; give a .gif or .mp4 file name")
     if suffix == ".mp4" and shutil.which(rcParams["animation.ffmpeg_path"]) is None:
-        raise DescendError("writing .mp4 needs ffmpeg, which is missing (not on the PATH); "
-                           "install ffmpeg or save the animation as .gif")
+        raise DescendError(
+            "writing .mp4 needs ffmpeg, which is missing (not on the PATH); "
+            "install ffmpeg or save the animation as .gif"
+        )
     pts = [_as_path(p, 2) for p in paths]
     if not pts or len(labels) != len(pts):
         raise ShapeError(f"{len(pts)} paths but {len(labels)} labels; give one label per path")
     fig, overlay, lines = _race_figure(f, pts, labels, xlim, ylim, minima, figsize, dpi)
-    heads = [overlay.plot([], [], "o", ms=9, color=ln.get_color(), mec="black", zorder=8)[0]
-             for ln in lines]
-    clock = overlay.text(0.02, 0.97, "", transform=overlay.transAxes, va="top", fontsize=11,
-                         bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85})
+    heads = [
+        overlay.plot([], [], "o", ms=9, color=ln.get_color(), mec="black", zorder=8)[0]
+        for ln in lines
+    ]
+    clock = overlay.text(
+        0.02,
+        0.97,
+        "",
+        transform=overlay.transAxes,
+        va="top",
+        fontsize=11,
+        bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85},
+    )
     steps = max(len(p) for p in pts)
     ts = np.round(np.linspace(0, steps - 1, min(frames or MAX_FRAMES, MAX_FRAMES, steps)))
     writer = _GifWriter(fps=fps) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
@@ -97,13 +118,28 @@ def animate_race(f: Any, paths: Sequence[Any], labels: Sequence[str], path_out: 
     return out
 
 
-def _race_figure(f: Any, pts: list[Array], labels: Sequence[str], xlim: Limits | None,
-                 ylim: Limits | None, minima: Any, figsize: tuple[float, float], dpi: int
-                 ) -> tuple[Figure, Axes, list[Line2D]]:
+def _race_figure(
+    f: Any,
+    pts: list[Array],
+    labels: Sequence[str],
+    xlim: Limits | None,
+    ylim: Limits | None,
+    minima: Any,
+    figsize: tuple[float, float],
+    dpi: int,
+) -> tuple[Figure, Axes, list[Line2D]]:
     """The still contour map rendered once to an image, and empty path lines over it, so a
     frame draws one image and a few lines instead of the whole contour plot."""
-    still = plot_contour(f, pts, labels=list(labels), xlim=xlim, ylim=ylim, minima=minima,
-                         title=" vs ".join(labels), grid=120)
+    still = plot_contour(
+        f,
+        pts,
+        labels=list(labels),
+        xlim=xlim,
+        ylim=ylim,
+        minima=minima,
+        title=" vs ".join(labels),
+        grid=120,
+    )
     still.set_size_inches(*figsize)
     still.set_dpi(dpi)
     ax = still.axes[0]
@@ -120,10 +156,22 @@ def _race_figure(f: Any, pts: list[Array], labels: Sequence[str], xlim: Limits |
     background.set_axis_off()
     overlay = fig.add_axes(ax.get_position().bounds, xlim=ax.get_xlim(), ylim=ax.get_ylim())
     overlay.set_axis_off()
-    lines = [overlay.plot([], [], color=a.get_color(), lw=a.get_linewidth(), mew=0.5,
-                          marker=a.get_marker(), ms=a.get_markersize(), mec="white",
-                          zorder=a.get_zorder(), path_effects=a.get_path_effects())[0]
-             for a in moving if a.get_gid() == "path"]
+    lines = [
+        overlay.plot(
+            [],
+            [],
+            color=a.get_color(),
+            lw=a.get_linewidth(),
+            mew=0.5,
+            marker=a.get_marker(),
+            ms=a.get_markersize(),
+            mec="white",
+            zorder=a.get_zorder(),
+            path_effects=a.get_path_effects(),
+        )[0]
+        for a in moving
+        if a.get_gid() == "path"
+    ]
     return fig, overlay, lines
 
 
@@ -140,5 +188,10 @@ class _GifWriter(animation.PillowWriter):
         rgb = [frame.convert("RGB") for frame in frames]
         palette = rgb[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
         indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
-        indexed[0].save(self.outfile, save_all=True, append_images=indexed[1:],
-                        duration=round(1000 / self.fps), loop=0)
+        indexed[0].save(
+            self.outfile,
+            save_all=True,
+            append_images=indexed[1:],
+            duration=round(1000 / self.fps),
+            loop=0,
+        )

@@ -32,6 +32,7 @@ __all__ = ["plot_curve_1d", "plot_learning_rates", "plot_loss"]
 
 # --- loss curves ------------------------------------------------------------------------------
 
+
 def _series(run: Any) -> Array:
     h = getattr(run, "history", run)
     return np.asarray(getattr(h, "fun", h), dtype=np.float64).reshape(-1)
@@ -44,18 +45,40 @@ def _auto_log(series: Sequence[Array]) -> bool:
 
 
 def _draw_loss(ax: Axes, values: Array, colour: str, label: str | None, diverged: bool) -> None:
-    ax.plot(np.arange(len(values)), values, color=colour, lw=2, ms=3.5, label=label,
-            marker="o" if len(values) <= 40 else None)
+    ax.plot(
+        np.arange(len(values)),
+        values,
+        color=colour,
+        lw=2,
+        ms=3.5,
+        label=label,
+        marker="o" if len(values) <= 40 else None,
+    )
     finite = np.flatnonzero(np.isfinite(values))
     if diverged and len(finite):  # a × where the run left the finite numbers or exploded
         i = finite[-1]
-        ax.plot([i], [values[i]], marker="X", ms=12, color=colour, mec="black", mew=0.8,
-                ls="none", zorder=5)
+        ax.plot(
+            [i],
+            [values[i]],
+            marker="X",
+            ms=12,
+            color=colour,
+            mec="black",
+            mew=0.8,
+            ls="none",
+            zorder=5,
+        )
 
 
-def plot_loss(runs: Any, *, labels: Sequence[str] | None = None, log: bool | None = None,
-              title: str | None = "Loss per step", xlabel: str = "step",
-              ylabel: str = "loss J(θ)") -> Figure:
+def plot_loss(
+    runs: Any,
+    *,
+    labels: Sequence[str] | None = None,
+    log: bool | None = None,
+    title: str | None = "Loss per step",
+    xlabel: str = "step",
+    ylabel: str = "loss J(θ)",
+) -> Figure:
     """The loss J(θ_t) against the step t, for one run or several.
 
     Parameters
@@ -98,15 +121,20 @@ def _status_text(run: Any) -> str:
     status, nit = getattr(run, "status", None), getattr(run, "nit", None)
     if status == "diverged":
         return f"diverged at step {getattr(run, 'diverged_at', None) or nit}"
-    return {"converged": f"converged in {nit} steps",
-            "max_iter": f"not converged after {nit} steps",
-            "stalled": f"stalled after {nit} steps",
-            "stopped": f"stopped at step {nit}"}.get(str(status), "")
+    return {
+        "converged": f"converged in {nit} steps",
+        "max_iter": f"not converged after {nit} steps",
+        "stalled": f"stalled after {nit} steps",
+        "stopped": f"stopped at step {nit}",
+    }.get(str(status), "")
 
 
-def plot_learning_rates(results: Sequence[Any], lrs: Sequence[float], *,
-                        title: str | None = "The learning rate α: too small, right, too large"
-                        ) -> Figure:
+def plot_learning_rates(
+    results: Sequence[Any],
+    lrs: Sequence[float],
+    *,
+    title: str | None = "The learning rate α: too small, right, too large",
+) -> Figure:
     """Side-by-side loss curves of one problem run with different learning rates.
 
     Parameters
@@ -126,8 +154,9 @@ def plot_learning_rates(results: Sequence[Any], lrs: Sequence[float], *,
         raise ShapeError(f"{len(results)} results but {len(lrs)} learning rates; give one each")
     fig = _new_figure((4.2 * len(results), 3.9))
     colours = {"diverged": OKABE_ITO[1], "converged": OKABE_ITO[4], "stalled": OKABE_ITO[4]}
-    for ax, run, lr in zip(fig.subplots(1, len(results), squeeze=False)[0], results, lrs,
-                           strict=True):
+    for ax, run, lr in zip(
+        fig.subplots(1, len(results), squeeze=False)[0], results, lrs, strict=True
+    ):
         values = _series(run)
         colour = colours.get(str(getattr(run, "status", "")), OKABE_ITO[0])
         _draw_loss(ax, values, colour, None, _diverged(run, values))
@@ -141,11 +170,17 @@ def plot_learning_rates(results: Sequence[Any], lrs: Sequence[float], *,
     return fig
 
 
-
 # --- the 1-D curve ----------------------------------------------------------------------------
 
-def plot_curve_1d(f: Any, path: Any, *, xlim: Limits | None = None,
-                  grad: Callable[[Any], Any] | None = None, title: str | None = None) -> Figure:
+
+def plot_curve_1d(
+    f: Any,
+    path: Any,
+    *,
+    xlim: Limits | None = None,
+    grad: Callable[[Any], Any] | None = None,
+    title: str | None = None,
+) -> Figure:
     """The curve y = f(x), the iterates on it joined by arrows, and the slope at the steps.
 
     Parameters
@@ -183,28 +218,50 @@ def plot_curve_1d(f: Any, path: Any, *, xlim: Limits | None = None,
     pts, colour = np.column_stack([p[show, 0], yp[show]]), OKABE_ITO[1]
     ax.plot(*pts.T, "o", color=colour, ms=5.5, mec="white", mew=0.8, zorder=4, label="iterates")
     for a, b in itertools.pairwise(pts):
-        ax.annotate("", xy=tuple(b), xytext=tuple(a), zorder=3,
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.2,
-                                "shrinkA": 4, "shrinkB": 4, "mutation_scale": 11})
+        ax.annotate(
+            "",
+            xy=tuple(b),
+            xytext=tuple(a),
+            zorder=3,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": colour,
+                "lw": 1.2,
+                "shrinkA": 4,
+                "shrinkB": 4,
+                "mutation_scale": 11,
+            },
+        )
     at: list[int] = []
     for i in show:  # at most 10 tangents, far enough apart to be told from each other
         if len(at) < 10 and np.all(np.abs(p[at, 0] - p[i, 0]) > (hi - lo) / 15):
             at.append(int(i))
-    ax.add_collection(_tangents(fn, grad, p[at], yp[at], (lo, hi), ax.get_ylim(),
-                                label=f"slope f′({name})"))
+    ax.add_collection(
+        _tangents(fn, grad, p[at], yp[at], (lo, hi), ax.get_ylim(), label=f"slope f′({name})")
+    )
     ax.plot(p[0, 0], yp[0], "o", ms=10, color=colour, mec="black", zorder=5, label="start")
     ax.plot(p[-1, 0], yp[-1], "s", ms=9, color=colour, mec="black", zorder=5, label="end")
     if len(minima):
         ax.scatter(minima[:, 0], fn(minima), zorder=6, label="minimum", **_STAR)
-    ax.set(xlabel=name, ylabel=f"f({name})", title=title if title is not None else
-           f"Gradient descent on {_describe(f) or f'f({name})'}")
+    ax.set(
+        xlabel=name,
+        ylabel=f"f({name})",
+        title=title if title is not None else f"Gradient descent on {_describe(f) or f'f({name})'}",
+    )
     ax.grid(True, alpha=0.3)
     ax.legend(framealpha=0.9)
     return fig
 
 
-def _tangents(fn: Callable[[Array], Array], grad: Callable[[Any], Any] | None, x: Array,
-              y: Array, xlim: Limits, ylim: Limits, label: str) -> LineCollection:
+def _tangents(
+    fn: Callable[[Array], Array],
+    grad: Callable[[Any], Any] | None,
+    x: Array,
+    y: Array,
+    xlim: Limits,
+    ylim: Limits,
+    label: str,
+) -> LineCollection:
     """Segments of slope f′(x) through (x, y), about 1.4 inches long on the page."""
     if grad is not None:
         slope = _batch_call(grad, x)
@@ -214,7 +271,15 @@ def _tangents(fn: Callable[[Array], Array], grad: Callable[[Any], Any] | None, x
     # half-width in x of a segment 0.7 inch long in an axes of about 6 x 3.6 inches
     dx = 0.7 / np.sqrt((6.0 / (xlim[1] - xlim[0])) ** 2 + (slope * 3.6 / (ylim[1] - ylim[0])) ** 2)
     x0 = x[:, 0]
-    segs = np.stack([np.column_stack([x0 - dx, y - slope * dx]),
-                     np.column_stack([x0 + dx, y + slope * dx])], axis=1)
-    return LineCollection(list(segs[np.all(np.isfinite(segs), axis=(1, 2))]), label=label,
-                          colors=OKABE_ITO[0], linewidths=2.2, alpha=0.85, zorder=3)
+    segs = np.stack(
+        [np.column_stack([x0 - dx, y - slope * dx]), np.column_stack([x0 + dx, y + slope * dx])],
+        axis=1,
+    )
+    return LineCollection(
+        list(segs[np.all(np.isfinite(segs), axis=(1, 2))]),
+        label=label,
+        colors=OKABE_ITO[0],
+        linewidths=2.2,
+        alpha=0.85,
+        zorder=3,
+    )

@@ -27,8 +27,9 @@ def _evaluator(f: Any) -> Callable[[Array], Array]:
         from ._objective import as_objective
 
         f = as_objective(f)
-    fn = next((c for c in (getattr(f, "value", None), getattr(f, "fun", None)) if callable(c)),
-              None)
+    fn = next(
+        (c for c in (getattr(f, "value", None), getattr(f, "fun", None)) if callable(c)), None
+    )
     if fn is None and callable(getattr(f, "to_objective", None)):
         fn = f.to_objective().value
     if fn is None and not callable(f):
@@ -103,8 +104,11 @@ def _as_list(items: Any, dim: int | None = None) -> list[Any]:
 
     if items and all(number(v) for v in items):
         return [np.asarray(items, dtype=np.float64)]  # a list of numbers: one series
-    if dim and items and all(isinstance(p, Sequence) and len(p) == dim and all(map(number, p))
-                             for p in items):
+    if (
+        dim
+        and items
+        and all(isinstance(p, Sequence) and len(p) == dim and all(map(number, p)) for p in items)
+    ):
         return [np.asarray(items, dtype=np.float64)]  # a list of points: one path
     return items
 
@@ -141,8 +145,9 @@ def _known_minima(f: Any, minima: Any, n: int) -> Array:
     return arr[np.all(np.isfinite(arr), axis=1)]
 
 
-def _limits(paths: Sequence[Array], extra: Array, n: int, domain: Any = None,
-            margin: float = 0.12) -> list[Limits]:
+def _limits(
+    paths: Sequence[Array], extra: Array, n: int, domain: Any = None, margin: float = 0.12
+) -> list[Limits]:
     """Per-axis limits holding the paths and ``extra`` points, with a margin (without paths,
     the function's ``domain`` when it has one).
 
@@ -161,8 +166,9 @@ def _limits(paths: Sequence[Array], extra: Array, n: int, domain: Any = None,
     lo = np.maximum(pts.min(0), centre - 10 * (half or 1.0))
     hi = np.minimum(pts.max(0), centre + 10 * (half or 1.0))
     span = np.where(hi > lo, hi - lo, np.maximum(np.abs(lo), 1.0))
-    return [(float(a - margin * s), float(b + margin * s))
-            for a, b, s in zip(lo, hi, span, strict=True)]
+    return [
+        (float(a - margin * s), float(b + margin * s)) for a, b, s in zip(lo, hi, span, strict=True)
+    ]
 
 
 def _fit_box(xlim: Limits, ylim: Limits, box: float) -> tuple[Limits, Limits]:

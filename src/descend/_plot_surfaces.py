@@ -32,8 +32,17 @@ from ._plot_style import _LIGHTEN, _STAR, CMAP, OKABE_ITO, _halo, _new_figure
 __all__ = ["plot_contour", "plot_paths_on_cost", "plot_surface"]
 
 
-def _contour(fig: Figure, ax: Axes, f: Any, xlim: Limits, ylim: Limits, levels: Any,
-             log_levels: bool, grid: int, label: str) -> None:
+def _contour(
+    fig: Figure,
+    ax: Axes,
+    f: Any,
+    xlim: Limits,
+    ylim: Limits,
+    levels: Any,
+    log_levels: bool,
+    grid: int,
+    label: str,
+) -> None:
     """Filled contours of f over the box, log-spaced above the minimum when f ≥ 0."""
     X, Y = np.meshgrid(np.linspace(*xlim, grid), np.linspace(*ylim, grid))
     Z = _evaluator(f)(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
@@ -44,8 +53,9 @@ def _contour(fig: Figure, ax: Axes, f: Any, xlim: Limits, ylim: Limits, levels: 
     if not isinstance(levels, int):
         lv = np.asarray(levels, dtype=np.float64)
     elif log_levels and zmin >= 0 and zmax > zmin:  # f − min + ε on a log scale
-        lv = zmin + np.concatenate([[0.0], np.geomspace((zmax - zmin) * 1e-4, zmax - zmin,
-                                                        levels - 1)])
+        lv = zmin + np.concatenate(
+            [[0.0], np.geomspace((zmax - zmin) * 1e-4, zmax - zmin, levels - 1)]
+        )
     else:  # negative values (a saddle): linear levels, the top 1 % clipped
         lv = np.linspace(zmin, max(float(np.percentile(finite, 99)), zmin + 1e-12), levels)
     lv = np.unique(lv)
@@ -54,39 +64,69 @@ def _contour(fig: Figure, ax: Axes, f: Any, xlim: Limits, ylim: Limits, levels: 
     cmap = ListedColormap(colours, name=f"{CMAP}_light")
     extend: Literal["max", "neither"] = "max" if zmax > lv[-1] else "neither"
     Z = np.ma.masked_invalid(Z)
-    filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, extend=extend,
-                         norm=BoundaryNorm(lv, cmap.N, extend=extend))
+    filled = ax.contourf(
+        X, Y, Z, levels=lv, cmap=cmap, extend=extend, norm=BoundaryNorm(lv, cmap.N, extend=extend)
+    )
     ax.contour(X, Y, Z, levels=lv, colors="white", linewidths=0.5, alpha=0.6)
     bar = fig.colorbar(filled, ax=ax, ticks=lv[:: max(1, len(lv) // 7)], shrink=0.9)
     bar.ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"))
+        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
+    )
     bar.set_label(label)
 
 
-def _draw_paths(ax: Axes, paths: Sequence[Array], labels: Sequence[str | None],
-                diverged: Sequence[bool], widths: Sequence[float], start: bool) -> None:
+def _draw_paths(
+    ax: Axes,
+    paths: Sequence[Array],
+    labels: Sequence[str | None],
+    diverged: Sequence[bool],
+    widths: Sequence[float],
+    start: bool,
+) -> None:
     """Lines (gid "path"), start circles and end squares (gid "end"; × where diverged)."""
     ranks = np.argsort(np.argsort(-np.asarray(widths), kind="stable"))  # thin lines on top
     for i, (p, label, lw, rank) in enumerate(zip(paths, labels, widths, ranks, strict=True)):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        ax.plot(*p.T, color=colour, lw=lw, marker="o" if len(p) <= 60 else None, ms=2.5 + lw,
-                mec="white", mew=0.5, label=label, zorder=3 + rank * 0.1, path_effects=_halo(lw),
-                gid="path")
+        ax.plot(
+            *p.T,
+            color=colour,
+            lw=lw,
+            marker="o" if len(p) <= 60 else None,
+            ms=2.5 + lw,
+            mec="white",
+            mew=0.5,
+            label=label,
+            zorder=3 + rank * 0.1,
+            path_effects=_halo(lw),
+            gid="path",
+        )
         ok = np.flatnonzero(np.all(np.isfinite(p), axis=1))
         if start and len(ok):
             ax.plot(*p[ok[0]], "o", ms=10, color=colour, mec="black", mew=1.2, zorder=6)
         if len(ok) > 1:
             marker, ms = ("X", 12) if diverged[i] else ("s", 8.5)
-            ax.plot(*p[ok[-1]], marker=marker, ms=ms, color=colour, mec="black", mew=1.2,
-                    zorder=6, gid="end")
+            ax.plot(
+                *p[ok[-1]],
+                marker=marker,
+                ms=ms,
+                color=colour,
+                mec="black",
+                mew=1.2,
+                zorder=6,
+                gid="end",
+            )
 
 
 def _legend(ax: Axes, start: bool, end: bool, diverged: bool, minima: bool) -> None:
     """The paths' labels, then what the markers mean."""
     handles, texts = ax.get_legend_handles_labels()
     plain: dict[str, Any] = {"color": "white", "mec": "black", "mew": 1.2, "ls": "none"}
-    for show, marker, ms, text in ((start, "o", 9, "start"), (end, "s", 8, "end"),
-                                   (diverged, "X", 10, "diverged"), (minima, "*", 15, "minimum")):
+    for show, marker, ms, text in (
+        (start, "o", 9, "start"),
+        (end, "s", 8, "end"),
+        (diverged, "X", 10, "diverged"),
+        (minima, "*", 15, "minimum"),
+    ):
         if show:
             style = {**plain, "color": "#F0E442"} if marker == "*" else plain
             handles.append(Line2D([], [], marker=marker, ms=ms, **style))
@@ -95,13 +135,23 @@ def _legend(ax: Axes, start: bool, end: bool, diverged: bool, minima: bool) -> N
         ax.legend(handles, texts, loc="best", framealpha=0.92, fontsize=9)
 
 
-def plot_contour(f: Any, paths: Any = (), *, labels: Sequence[str] | None = None,
-                 xlim: Limits | None = None, ylim: Limits | None = None, minima: Any = None,
-                 start: bool = True, levels: int | Sequence[float] = 30,
-                 log_levels: bool = True, title: str | None = None,
-                 linewidths: Sequence[float] | None = None,
-                 axis_labels: tuple[str, str] | None = None, colorbar_label: str | None = None,
-                 grid: int = 200) -> Figure:
+def plot_contour(
+    f: Any,
+    paths: Any = (),
+    *,
+    labels: Sequence[str] | None = None,
+    xlim: Limits | None = None,
+    ylim: Limits | None = None,
+    minima: Any = None,
+    start: bool = True,
+    levels: int | Sequence[float] = 30,
+    log_levels: bool = True,
+    title: str | None = None,
+    linewidths: Sequence[float] | None = None,
+    axis_labels: tuple[str, str] | None = None,
+    colorbar_label: str | None = None,
+    grid: int = 200,
+) -> Figure:
     """Filled contours of a function of two variables, with descent paths on them.
 
     Parameters
@@ -150,11 +200,23 @@ def plot_contour(f: Any, paths: Any = (), *, labels: Sequence[str] | None = None
     names = axis_labels or _names(f, 2, ("θ₀", "θ₁"))
     fig = _new_figure((7.2, 5.6))
     ax = fig.add_subplot()
-    _contour(fig, ax, f, xlim, ylim, levels, log_levels, grid,
-             colorbar_label or f"f({names[0]}, {names[1]})")
+    _contour(
+        fig,
+        ax,
+        f,
+        xlim,
+        ylim,
+        levels,
+        log_levels,
+        grid,
+        colorbar_label or f"f({names[0]}, {names[1]})",
+    )
     diverged = [_diverged(r) for r in runs]
-    texts = [str(t) for t in labels] if labels is not None else (
-        ["path"] if len(runs) == 1 else [f"path {i + 1}" for i in range(len(runs))])
+    texts = (
+        [str(t) for t in labels]
+        if labels is not None
+        else (["path"] if len(runs) == 1 else [f"path {i + 1}" for i in range(len(runs))])
+    )
     texts = [f"{t} (diverged)" if d else t for t, d in zip(texts, diverged, strict=True)]
     _draw_paths(ax, pts, texts, diverged, linewidths or [2.0] * len(pts), start)
     if len(stars):
@@ -162,17 +224,25 @@ def plot_contour(f: Any, paths: Any = (), *, labels: Sequence[str] | None = None
     ax.set(xlabel=names[0], ylabel=names[1], xlim=xlim, ylim=ylim)
     described = _describe(f)
     if title is None:
-        title = f"Gradient descent on {described}" if described and pts else (
-            described or "Gradient descent paths")
+        title = (
+            f"Gradient descent on {described}"
+            if described and pts
+            else (described or "Gradient descent paths")
+        )
     ax.set_title(title)
     _legend(ax, start and bool(pts), any(len(p) > 1 for p in pts), any(diverged), bool(len(stars)))
     return fig
 
 
-def plot_paths_on_cost(cost: Any, paths: Any, *, labels: Sequence[str],
-                       xlim: Limits | None = None, ylim: Limits | None = None,
-                       title: str | None = "Batch vs stochastic vs mini-batch gradient descent"
-                       ) -> Figure:
+def plot_paths_on_cost(
+    cost: Any,
+    paths: Any,
+    *,
+    labels: Sequence[str],
+    xlim: Limits | None = None,
+    ylim: Limits | None = None,
+    title: str | None = "Batch vs stochastic vs mini-batch gradient descent",
+) -> Figure:
     """Batch, stochastic and mini-batch paths on the contours of the cost J(θ₀, θ₁).
 
     :func:`plot_contour` styled for the comparison: a path labelled "stochastic" (or "SGD")
@@ -200,14 +270,30 @@ def plot_paths_on_cost(cost: Any, paths: Any, *, labels: Sequence[str],
         text = label.lower()
         return 1.4 if "mini" in text else 0.8 if "stoch" in text or "sgd" in text else 2.4
 
-    return plot_contour(cost, paths, labels=labels, xlim=xlim, ylim=ylim, minima=(),
-                        title=title, linewidths=[width(str(t)) for t in labels],
-                        axis_labels=("θ₀", "θ₁"), colorbar_label="cost J(θ₀, θ₁)", grid=120)
+    return plot_contour(
+        cost,
+        paths,
+        labels=labels,
+        xlim=xlim,
+        ylim=ylim,
+        minima=(),
+        title=title,
+        linewidths=[width(str(t)) for t in labels],
+        axis_labels=("θ₀", "θ₁"),
+        colorbar_label="cost J(θ₀, θ₁)",
+        grid=120,
+    )
 
 
-def plot_surface(f: Any, path: Any = None, *, xlim: Limits | None = None,
-                 ylim: Limits | None = None, title: str | None = "The cost surface J(θ₀, θ₁)",
-                 labels: tuple[str, str, str] = ("θ₀", "θ₁", "J")) -> Figure:
+def plot_surface(
+    f: Any,
+    path: Any = None,
+    *,
+    xlim: Limits | None = None,
+    ylim: Limits | None = None,
+    title: str | None = "The cost surface J(θ₀, θ₁)",
+    labels: tuple[str, str, str] = ("θ₀", "θ₁", "J"),
+) -> Figure:
     """The 3-D surface of a function of two variables (the bowl), the path drawn on it.
 
     Parameters
@@ -238,19 +324,51 @@ def plot_surface(f: Any, path: Any = None, *, xlim: Limits | None = None,
     Z = fn(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
     fig = _new_figure((7.5, 6.0))
     ax = cast(Axes3D, fig.add_subplot(projection="3d", computed_zorder=False))
-    surface = ax.plot_surface(X, Y, np.ma.masked_invalid(Z), cmap=CMAP, alpha=0.8, linewidth=0,
-                              rstride=1, cstride=1, zorder=1)
+    surface = ax.plot_surface(
+        X,
+        Y,
+        np.ma.masked_invalid(Z),
+        cmap=CMAP,
+        alpha=0.8,
+        linewidth=0,
+        rstride=1,
+        cstride=1,
+        zorder=1,
+    )
     fig.colorbar(surface, ax=ax, shrink=0.6, pad=0.08, label=labels[2])
     if p is not None:
-        q = p[(p[:, 0] >= xlim[0]) & (p[:, 0] <= xlim[1]) & (p[:, 1] >= ylim[0])
-              & (p[:, 1] <= ylim[1])]
+        q = p[
+            (p[:, 0] >= xlim[0])
+            & (p[:, 0] <= xlim[1])
+            & (p[:, 1] >= ylim[0])
+            & (p[:, 1] <= ylim[1])
+        ]
         z, colour = fn(q), OKABE_ITO[1]
-        ax.plot(q[:, 0], q[:, 1], z, color=colour, lw=2.2, marker="o" if len(q) <= 60 else None,
-                ms=3.5, zorder=4, label="path")
+        ax.plot(
+            q[:, 0],
+            q[:, 1],
+            z,
+            color=colour,
+            lw=2.2,
+            marker="o" if len(q) <= 60 else None,
+            ms=3.5,
+            zorder=4,
+            label="path",
+        )
         for i, marker, text in ((0, "o", "start"), (-1, "s", "end")):
             if len(q):
-                ax.scatter(q[i, 0], q[i, 1], z[i], s=65, marker=marker, c=colour, zorder=5,
-                           edgecolors="black", depthshade=False, label=text)
+                ax.scatter(
+                    q[i, 0],
+                    q[i, 1],
+                    z[i],
+                    s=65,
+                    marker=marker,
+                    c=colour,
+                    zorder=5,
+                    edgecolors="black",
+                    depthshade=False,
+                    label=text,
+                )
     if len(stars):
         ax.scatter(*stars.T, fn(stars), zorder=6, depthshade=False, label="minimum", **_STAR)
     ax.set(xlabel=labels[0], ylabel=labels[1], zlabel=labels[2], title=title or "")
