@@ -28,7 +28,6 @@ attributes ``status_`` (``"converged"``, ``"max_epochs"``, ``"diverged"`` or ``"
 from __future__ import annotations
 
 import math
-import types
 import warnings
 from typing import Any, ClassVar
 
@@ -94,34 +93,12 @@ class _BaseGD(BaseEstimator):
         validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
         random_state: Any = None, verbose: int = 0,
     ) -> None:  # fmt: skip
-        # each estimator runs a copy of this with its own default loss (see __init_subclass__)
         self.loss, self.penalty, self.alpha, self.l1_ratio = loss, penalty, alpha, l1_ratio
         self.fit_intercept, self.optimizer, self.lr = fit_intercept, optimizer, lr
         self.batch_size, self.max_epochs, self.tol = batch_size, max_epochs, tol
         self.n_iter_no_change, self.early_stopping = n_iter_no_change, early_stopping
         self.validation_fraction, self.shuffle, self.scale = validation_fraction, shuffle, scale
         self.random_state, self.verbose = random_state, verbose
-
-    def __init_subclass__(cls, *, default_loss: str | None = None, **kwargs: Any) -> None:
-        """Give ``cls`` the shared ``__init__`` with ``loss`` defaulting to ``default_loss``.
-
-        ``class GDRegressor(RegressorMixin, _BaseGD, default_loss="squared_error")``: the
-        estimators take the same hyperparameters and differ only in the default loss, but
-        scikit-learn reads the names and defaults from the signature of ``cls.__init__``, so
-        each one gets its own copy of the function, with its own default.
-        """
-        super().__init_subclass__(**kwargs)
-        if default_loss is None:
-            return
-        shared = _BaseGD.__init__
-        init = types.FunctionType(
-            shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__,
-            shared.__closure__,
-        )  # fmt: skip
-        init.__kwdefaults__ = {**(shared.__kwdefaults__ or {}), "loss": default_loss}
-        init.__annotations__ = dict(shared.__annotations__)
-        init.__qualname__ = f"{cls.__qualname__}.__init__"
-        cls.__init__ = init  # type: ignore[method-assign]
 
     def _check_params(self) -> None:
         name = type(self).__name__
@@ -242,7 +219,7 @@ class _BaseGD(BaseEstimator):
         return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
 
 
-class GDRegressor(RegressorMixin, _BaseGD, default_loss="squared_error"):
+class GDRegressor(RegressorMixin, _BaseGD):
     """Linear regression trained by gradient descent (batch, stochastic or mini-batch).
 
     Parameters
@@ -324,6 +301,23 @@ default="squared_error"
     (2.0, 1.0, 1.0)
     """
 
+    def __init__(
+        self, *, loss: str = "squared_error", penalty: str | None = "l2", alpha: float = 1e-4,
+        l1_ratio: float = 0.15, fit_intercept: bool = True,
+        optimizer: str | GradientTransformation = "sgd", lr: Any = "auto",
+        batch_size: int | str = "full", max_epochs: int = 1000, tol: float | None = 1e-4,
+        n_iter_no_change: int = 5, early_stopping: bool = False,
+        validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
+        random_state: Any = None, verbose: int = 0,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, scale=scale, random_state=random_state, verbose=verbose,
+        )  # fmt: skip
+
     _losses: ClassVar[tuple[str, ...]] = _REGRESSION_LOSSES
 
     def fit(self, X: Any, y: Any) -> GDRegressor:
@@ -364,7 +358,7 @@ default="squared_error"
         self.coef_, self.intercept_ = coef, float(intercept)
 
 
-class GDClassifier(ClassifierMixin, _BaseGD, default_loss="log_loss"):
+class GDClassifier(ClassifierMixin, _BaseGD):
     """Linear classifier trained by gradient descent: logistic, multinomial (softmax) or SVM.
 
     With ``loss="log_loss"`` two classes give binary logistic regression and more classes a
@@ -404,6 +398,23 @@ n_features_in_, feature_names_in_
     >>> clf.coef_.shape, clf.score(X, y) > 0.95, round(float(clf.predict_proba(X[:1]).sum()), 12)
     ((3, 4), True, 1.0)
     """
+
+    def __init__(
+        self, *, loss: str = "log_loss", penalty: str | None = "l2", alpha: float = 1e-4,
+        l1_ratio: float = 0.15, fit_intercept: bool = True,
+        optimizer: str | GradientTransformation = "sgd", lr: Any = "auto",
+        batch_size: int | str = "full", max_epochs: int = 1000, tol: float | None = 1e-4,
+        n_iter_no_change: int = 5, early_stopping: bool = False,
+        validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
+        random_state: Any = None, verbose: int = 0,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, scale=scale, random_state=random_state, verbose=verbose,
+        )  # fmt: skip
 
     _losses: ClassVar[tuple[str, ...]] = _CLASSIFICATION_LOSSES
     classes_: NDArray[Any]
