@@ -348,3 +348,65 @@ def test_codes_agree_with_the_compiled_module() -> None:
     penalties = {None: "NO_PENALTY", "l2": "L2", "l1": "L1", "elasticnet": "ELASTICNET"}
     for key, name in penalties.items():
         assert PENALTY_CODES[key] == getattr(_kernels_jit, name)
+
+
+def _raw_epoch(X: Any, y: Any, perm: Any, theta: Any, pen: int, alpha: float, lrs: Any,
+               nI: int, rule: int) -> Any:  # fmt: skip
+    """One per-sample epoch of the compiled kernel (squared loss); ``rule`` SGD takes the
+    fused in-place path, MOMENTUM with β = 0 the same update through the checked path."""
+    s = np.zeros(theta.size)
+    return _kernels_jit.epoch(X, y, perm, 1, theta.copy(), 0, 1.0, 1, nI, pen, alpha, 0.0,
+                              rule, np.zeros(6), lrs, 0, False, s, s.copy(), s.copy())  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_sgd_is_bit_identical_to_the_checked_path(dtype: Any) -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(500, 13)).astype(dtype)
+    y = X @ rng.normal(size=13) + 0.5
+    for pen, alpha in ((_kernels_jit.NO_PENALTY, 0.0), (_kernels_jit.L2, 0.05)):
+        for nI in (0, 1):
+            for lrs in (np.array([0.02]), np.linspace(0.05, 0.001, 500)):
+                for perm in (np.empty(0, dtype=np.intp), rng.permutation(500)):
+                    theta = rng.normal(size=13 + nI)
+                    fused = _raw_epoch(X, y, perm, theta, pen, alpha, lrs, nI, _kernels_jit.SGD)
+                    checked = _raw_epoch(X, y, perm, theta, pen, alpha, lrs, nI,
+                                         _kernels_jit.MOMENTUM)  # fmt: skip
+                    np.testing.assert_array_equal(fused[0], checked[0])
+                    assert fused[4:] == checked[4:] == (500, True)
+
+
+@pytest.mark.parametrize("penalty,alpha", [(None, 0.0), ("l2", 0.01)])
+def test_per_sample_sgd_matches_numpy(penalty: Any, alpha: float) -> None:
+    X, y = problem("squared", m=200, d=5, seed=2)
+    model = model_for("squared", d=5, penalty=penalty, alpha=alpha)
+    for lr in (0.05, time_decay(0.1, k=0.05)):
+        fast, ref = both(model, X, y, optimizer="sgd", lr=lr, batch_size=1, max_epochs=3,
+                         tol=None, seed=4)  # fmt: skip
+        assert fast.n_steps == ref.n_steps
+        assert rel_err(fast.theta, ref.theta) <= RTOL
+
+
+@pytest.mark.parametrize("penalty,alpha", [(None, 0.0), ("l2", 0.5)])
+def test_fused_sgd_overflow_stops_like_the_reference(penalty: Any, alpha: float) -> None:
+    """Updates near the overflow threshold: δ·x overflows with a tiny rate; θ starts huge;
+    a rate that makes θ grow until it overflows mid-epoch. Each stops (or not) at the same
+    update as the reference and as the checked path, with the same θ."""
+    X, y = problem("squared", m=40, d=3)
+    model = model_for("squared", penalty=penalty, alpha=alpha)
+    pen = PENALTY_CODES[penalty]
+    cases = [(X * 1e155, 1e-20, np.full(4, 1.0)), (X, 1e-3, np.full(4, 1e305)),
+             (X * 1e4, 10.0, np.zeros(4)), (X, 1e306, np.full(4, 1.0))]  # fmt: skip
+    for Xc, lr, theta0 in cases:
+        order = EpochOrder(len(Xc), 1, np.random.default_rng(0).permutation(len(Xc)))
+        opt = sgd(lr)
+        state = opt.init(theta0)
+        with np.errstate(all="ignore"):
+            fast = CompiledEpoch()(model, Xc, y, theta0, opt, state, order)
+            ref = run_epoch(model, Xc, y, theta0, opt, state, order)
+            checked = _raw_epoch(Xc, y, np.asarray(order.perm), theta0, pen, alpha,
+                                 np.array([lr]), 1, _kernels_jit.MOMENTUM)  # fmt: skip
+        assert fast.finite == ref.finite and fast.n_steps == ref.n_steps == checked[4]
+        assert np.all(np.isfinite(fast.theta)) and rel_err(fast.theta, ref.theta) <= RTOL
+        np.testing.assert_array_equal(fast.theta, checked[0])
+    assert not fast.finite  # (the last case fails at its second update)

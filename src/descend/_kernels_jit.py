@@ -73,6 +73,19 @@ def _dot(X, r, w):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract"})
+def _dot_l1(X, r, w):
+    """(X[r]·w, Σⱼ |X[r, j]|) in one loop: :func:`_dot`'s sum, and a bound on the row's size
+    for the guard of :func:`_sgd_in_place` (NaN or ∞ when the row holds one)."""
+    s = 0.0
+    a = 0.0
+    for j in range(w.size):
+        x = np.float64(X[r, j])
+        s += x * w[j]
+        a += abs(x)
+    return s, a
+
+
+@njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract"})
 def _dot2(X, r, s, w):
     """(X[r]·w, X[s]·w) in one loop: two independent rows in flight at once, which hides more
     of the memory latency of shuffled rows than one row at a time."""
@@ -310,6 +323,37 @@ def _gradient(acc, m, theta, nI, pen, alpha, l1r, g):
             g[i] = g[i] + alpha * (l1r * _sign(w) + (1.0 - l1r) * w)
 
 
+@_inline
+def _sgd_in_place(X, r, dz, lr, theta, nI, pen, alpha):
+    """θ ← θ − α·g for the one row r, in place, g = [δ, δ·x] (+ α_pen·w for L2): one pass,
+    with the arithmetic of :func:`_sample`, :func:`_gradient` and :func:`update` (SGD) in
+    the same order, so the same bits. Only for updates that cannot overflow (see
+    :func:`epoch`): nothing is checked here."""
+    if nI:
+        theta[0] = theta[0] + (-lr) * dz
+    if pen == L2:
+        for j in range(theta.size - nI):
+            i = nI + j
+            theta[i] = theta[i] + (-lr) * (dz * np.float64(X[r, j]) + alpha * theta[i])
+    else:
+        for j in range(theta.size - nI):
+            i = nI + j
+            theta[i] = theta[i] + (-lr) * (dz * np.float64(X[r, j]))
+
+
+@_serial
+def _max_abs(theta):
+    """max |θᵢ| (NaN when θ holds one)."""
+    top = 0.0
+    for i in range(theta.size):
+        v = abs(theta[i])
+        if v > top:
+            top = v
+        elif v != v:
+            return v
+    return top
+
+
 @_serial
 def _penalty_value(theta, nI, pen, alpha, l1r):
     """R(w), as LinearModel.penalty_value."""
@@ -451,11 +495,41 @@ def epoch(X, y, perm, bs, theta, loss, delta, K, nI, pen, alpha, l1r,
     last = lrs.size - 1
     line = 64 // X.itemsize
     per_sample = bs == 1 and K == 1
+    # Plain SGD, one row, no penalty or L2: θ is updated in place in one pass over the row
+    # (_sgd_in_place) whenever that update provably stays finite, so that it needs neither
+    # the copy into tn nor the check. ``bound`` ≥ max|θᵢ|, kept up to date from the growth
+    # bound of each in-place update (measured again when it gets too large); |gᵢ| ≤ ``grow``
+    # (Σ|x| ≥ max|xⱼ|, and ≥ 1 for the intercept's δ). The margin (BIG ≪ the largest
+    # double) covers the roundings of the bounds themselves. Any other update takes the
+    # checked path below, which stops the epoch exactly as the reference does.
+    fused = per_sample and rule == SGD and pen in (NO_PENALTY, L2)
+    pa = abs(alpha) if pen == L2 else 0.0
+    bound = _max_abs(theta) if fused else 0.0
+    big = 1e300
     steps = 0
     ok = True
     for start in range(0, m, bs):
         stop = min(start + bs, m)
-        if per_sample:
+        if fused:
+            _prefetch_row(X, y, perm, start + AHEAD, line)
+            r = _row(perm, start)
+            zz, l1 = _dot_l1(X, r, w)
+            zz = zz + (theta[0] if nI else 0.0)
+            dz = _dz(loss, zz, y[r], delta)
+            lr = lrs[min(steps, last)]
+            grow = abs(dz) * (l1 + 1.0) + pa * bound
+            if not (grow < big and bound + abs(lr) * grow < big):
+                bound = _max_abs(theta)  # the running bound may have drifted: measure it
+                grow = abs(dz) * (l1 + 1.0) + pa * bound
+            if grow < big and bound + abs(lr) * grow < big:
+                _sgd_in_place(X, r, dz, lr, theta, nI, pen, alpha)
+                bound = bound + abs(lr) * grow
+                steps += 1
+                continue
+            if nI:  # as _sample: g = [δ, δ·x], then the checked update
+                acc[0] = dz
+            _axpy(dz, X, r, acc_w, True)
+        elif per_sample:
             b = theta[0] if nI else 0.0
             _sample(X, y, perm, start, w, b, loss, delta, nI, acc, acc_w, line, False)
         else:
@@ -468,6 +542,8 @@ def epoch(X, y, perm, bs, theta, loss, delta, K, nI, pen, alpha, l1r,
             break
         _commit(theta, tn, s1, s2, s3, n1, n2, n3, used)
         has_buf = True
+        if fused:
+            bound = _max_abs(theta)
     return theta, s1, s2, s3, steps, ok
 
 
