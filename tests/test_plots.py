@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
 import descend
-from descend import _plot_animation, _plots
+from descend import _plot_animation, plots
 from descend._exceptions import DescendError
 
 
@@ -65,7 +65,7 @@ def runs() -> dict[str, descend.Result]:
 
 def check_png(fig: Figure, path: Path, dpi: int = 50) -> np.ndarray:
     """Save, read back, and check the size and that something was drawn."""
-    written = _plots.save_figure(fig, path, dpi=dpi)
+    written = plots.save_figure(fig, path, dpi=dpi)
     assert written == path and path.stat().st_size > 0
     with Image.open(path) as im:
         expected = tuple(round(v * dpi) for v in fig.get_size_inches())
@@ -92,7 +92,7 @@ def contour_levels(ax: Any) -> np.ndarray:
 def test_plot_loss_labels_log_scale_and_divergence(
     runs: dict[str, descend.Result], tmp_path: Path
 ) -> None:
-    fig = _plots.plot_loss(
+    fig = plots.plot_loss(
         [runs["small"], runs["right"], runs["large"]], labels=["α = 0.005", "α = 0.05", "α = 0.105"]
     )
     ax = fig.axes[0]
@@ -107,16 +107,16 @@ def test_plot_loss_labels_log_scale_and_divergence(
 
 
 def test_plot_loss_linear_when_values_are_close_or_not_positive() -> None:
-    assert _plots.plot_loss([3.0, 2.5, 2.2, 2.1]).axes[0].get_yscale() == "linear"
-    assert _plots.plot_loss(np.array([1.0, 0.0, -1.0])).axes[0].get_yscale() == "linear"
-    assert _plots.plot_loss([10.0, 1.0, 0.01], log=False).axes[0].get_yscale() == "linear"
-    assert _plots.plot_loss([10.0, 1.0, 0.01]).axes[0].get_yscale() == "log"
+    assert plots.plot_loss([3.0, 2.5, 2.2, 2.1]).axes[0].get_yscale() == "linear"
+    assert plots.plot_loss(np.array([1.0, 0.0, -1.0])).axes[0].get_yscale() == "linear"
+    assert plots.plot_loss([10.0, 1.0, 0.01], log=False).axes[0].get_yscale() == "linear"
+    assert plots.plot_loss([10.0, 1.0, 0.01]).axes[0].get_yscale() == "log"
 
 
 def test_plot_loss_accepts_history_arrays_and_non_finite_tails(
     runs: dict[str, descend.Result],
 ) -> None:
-    fig = _plots.plot_loss(
+    fig = plots.plot_loss(
         [runs["right"].history, np.array([4.0, 8.0, np.inf])],
         labels=["history", "array"],
         xlabel="epoch",
@@ -130,7 +130,7 @@ def test_plot_loss_accepts_history_arrays_and_non_finite_tails(
 
 def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result], tmp_path: Path) -> None:
     results = [runs["small"], runs["right"], runs["large"]]
-    fig = _plots.plot_learning_rates(results, [0.005, 0.05, 0.105])
+    fig = plots.plot_learning_rates(results, [0.005, 0.05, 0.105])
     assert len(fig.axes) == 3
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "α = 0.005 — not converged after 300 steps"
@@ -140,7 +140,7 @@ def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result], tmp_p
     assert fig.get_suptitle()
     check_png(fig, tmp_path / "lrs.png")
     with pytest.raises(descend.ShapeError, match="one each"):
-        _plots.plot_learning_rates(results, [0.1])
+        plots.plot_learning_rates(results, [0.1])
 
 
 # --- 1-D curve ----------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result], tmp_p
 
 def test_plot_curve_1d_iterates_arrows_and_tangents(tmp_path: Path) -> None:
     r = descend.minimize(lambda x: x[0] ** 2, [4.0], grad=lambda x: 2 * x, lr=0.9, max_iter=30)
-    fig = _plots.plot_curve_1d(lambda x: x**2, r, grad=lambda x: 2 * x)
+    fig = plots.plot_curve_1d(lambda x: x**2, r, grad=lambda x: 2 * x)
     ax = fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "f(x)")
     assert ax.get_title()
@@ -170,8 +170,8 @@ def test_plot_curve_1d_finite_difference_slopes_match_grad() -> None:
         segments = np.asarray(lc.get_segments())
         return np.diff(segments[:, :, 1], axis=1)[:, 0] / np.diff(segments[:, :, 0], axis=1)[:, 0]
 
-    fd = slopes(_plots.plot_curve_1d(np.sin, path))
-    exact = slopes(_plots.plot_curve_1d(np.sin, path, grad=np.cos))
+    fd = slopes(plots.plot_curve_1d(np.sin, path))
+    exact = slopes(plots.plot_curve_1d(np.sin, path, grad=np.cos))
     np.testing.assert_allclose(fd, exact, rtol=1e-6)
 
 
@@ -182,7 +182,7 @@ def test_plot_contour_paths_markers_legend_and_log_levels(
     runs: dict[str, descend.Result], tmp_path: Path
 ) -> None:
     labels = ["sgd", "momentum"]
-    fig = _plots.plot_contour(
+    fig = plots.plot_contour(
         bowl_batch,
         [runs["right"], runs["momentum"].history],
         labels=labels,
@@ -208,7 +208,7 @@ def test_plot_contour_paths_markers_legend_and_log_levels(
 
 def test_plot_contour_saddle_falls_back_to_linear_levels() -> None:
     path = np.column_stack([1.5 * 0.8 ** np.arange(15), 0.01 * 1.3 ** np.arange(15)])
-    fig = _plots.plot_contour(lambda p: p[:, 0] ** 2 - p[:, 1] ** 2, path)
+    fig = plots.plot_contour(lambda p: p[:, 0] ** 2 - p[:, 1] ** 2, path)
     levels = contour_levels(fig.axes[0])
     assert levels.min() < 0
     np.testing.assert_allclose(np.diff(levels), np.diff(levels)[0], rtol=1e-6)
@@ -219,7 +219,7 @@ def test_plot_contour_callable_conventions_agree(runs: dict[str, descend.Result]
     """A point-wise callable, a batched one and an Objective draw the same map."""
     path = runs["right"]
     objective = descend.Objective(fun=bowl, grad=bowl_grad)
-    maps = [_plots.plot_contour(f, path, grid=40) for f in (bowl, bowl_batch, objective)]
+    maps = [plots.plot_contour(f, path, grid=40) for f in (bowl, bowl_batch, objective)]
     levels = [contour_levels(fig.axes[0]) for fig in maps]
     np.testing.assert_allclose(levels[0], levels[1])
     np.testing.assert_allclose(levels[0], levels[2])
@@ -241,7 +241,7 @@ def test_plot_contour_reads_a_builtin_like_function(tmp_path: Path) -> None:
         minima=(np.array([3.0, 2.0]), np.array([-2.805118, 3.131312])),
         fun=himmelblau,
     )
-    fig = _plots.plot_contour(builtin)
+    fig = plots.plot_contour(builtin)
     ax = fig.axes[0]
     assert ax.get_title() == "Himmelblau's function"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
@@ -250,12 +250,12 @@ def test_plot_contour_reads_a_builtin_like_function(tmp_path: Path) -> None:
     (stars,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert np.asarray(stars.get_offsets()).shape == (2, 2)
     check_png(fig, tmp_path / "himmelblau.png")
-    with_path = _plots.plot_contour(builtin, np.array([[0.0, 0.0], [1.0, 1.0], [3.0, 2.0]]))
+    with_path = plots.plot_contour(builtin, np.array([[0.0, 0.0], [1.0, 1.0], [3.0, 2.0]]))
     assert with_path.axes[0].get_title() == "Gradient descent on Himmelblau's function"
 
 
 def test_plot_contour_diverged_path_keeps_sensible_limits(runs: dict[str, descend.Result]) -> None:
-    fig = _plots.plot_contour(bowl_batch, runs["large"], labels=["α = 0.105"])
+    fig = plots.plot_contour(bowl_batch, runs["large"], labels=["α = 0.105"])
     ax = fig.axes[0]
     assert legend_texts(ax)[0] == "α = 0.105 (diverged)"
     assert ax.get_xlim()[1] - ax.get_xlim()[0] < 1000  # not stretched to θ ≈ 1e6
@@ -267,7 +267,7 @@ def test_plot_paths_on_cost_styles(runs: dict[str, descend.Result], tmp_path: Pa
     batch = runs["right"].history.x
     stochastic = batch + rng.normal(scale=0.2, size=batch.shape)
     labels = ["batch", "stochastic", "mini-batch"]
-    fig = _plots.plot_paths_on_cost(bowl_batch, [batch, stochastic, batch * 1.02], labels=labels)
+    fig = plots.plot_paths_on_cost(bowl_batch, [batch, stochastic, batch * 1.02], labels=labels)
     ax = fig.axes[0]
     assert legend_texts(ax)[:3] == labels
     widths = {ln.get_label(): ln.get_linewidth() for ln in ax.lines if ln.get_label() in labels}
@@ -276,7 +276,7 @@ def test_plot_paths_on_cost_styles(runs: dict[str, descend.Result], tmp_path: Pa
 
 
 def test_plot_surface(runs: dict[str, descend.Result], tmp_path: Path) -> None:
-    fig = _plots.plot_surface(bowl_batch, runs["right"], xlim=(-9, 9), ylim=(-3, 3))
+    fig = plots.plot_surface(bowl_batch, runs["right"], xlim=(-9, 9), ylim=(-3, 3))
     ax: Any = fig.axes[0]
     assert ax.name == "3d"
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_zlabel()) == ("θ₀", "θ₁", "J")
@@ -290,7 +290,7 @@ def test_figures_build_in_threads(runs: dict[str, descend.Result]) -> None:
 
     def work() -> None:
         try:
-            _plots.plot_contour(bowl_batch, runs["right"], grid=60).savefig(
+            plots.plot_contour(bowl_batch, runs["right"], grid=60).savefig(
                 io.BytesIO(), format="png", dpi=30
             )
         except BaseException as exc:  # pragma: no cover - reported below
@@ -311,7 +311,7 @@ def test_unicode_labels_render_with_dejavu_sans(tmp_path: Path) -> None:
     font = FT2Font(font_manager.findfont("DejaVu Sans"))
     text = "θ₀θ₁α²∇‖×—′"
     assert all(font.get_char_index(ord(c)) != 0 for c in text)
-    fig = _plots.plot_loss([1.0, 0.5], title=text, xlabel="∇J(θ)", ylabel="α²")
+    fig = plots.plot_loss([1.0, 0.5], title=text, xlabel="∇J(θ)", ylabel="α²")
     check_png(fig, tmp_path / "glyphs.png")  # a missing glyph would warn, and warnings fail
 
 
@@ -321,7 +321,7 @@ def test_unicode_labels_render_with_dejavu_sans(tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
 def test_save_figure_formats_atomic_and_creates_folders(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / "deep" / "folder" / f"loss{suffix}"
-    assert _plots.save_figure(_plots.plot_loss([3.0, 1.0]), out) == out
+    assert plots.save_figure(plots.plot_loss([3.0, 1.0]), out) == out
     assert out.stat().st_size > 0
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
     umask = os.umask(0)
@@ -331,13 +331,13 @@ def test_save_figure_formats_atomic_and_creates_folders(tmp_path: Path, suffix: 
 
 def test_save_figure_rejects_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(DescendError, match=r"\.png, \.svg or \.pdf"):
-        _plots.save_figure(_plots.plot_loss([1.0]), tmp_path / "x.jpg")
+        plots.save_figure(plots.plot_loss([1.0]), tmp_path / "x.jpg")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_animate_race_gif_frames(runs: dict[str, descend.Result], tmp_path: Path) -> None:
     out = tmp_path / "race" / "race.gif"
-    written = _plots.animate_race(
+    written = plots.animate_race(
         bowl_batch,
         [runs["right"], runs["momentum"]],
         ["sgd", "momentum"],
@@ -367,7 +367,7 @@ def test_animate_race_gif_frames(runs: dict[str, descend.Result], tmp_path: Path
 
 def test_animate_race_frames_capped_by_steps(tmp_path: Path) -> None:
     path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])
-    out = _plots.animate_race(
+    out = plots.animate_race(
         bowl_batch, [path], ["sgd"], tmp_path / "short.gif", figsize=(3, 3), dpi=40
     )
     with Image.open(out) as im:
@@ -378,7 +378,7 @@ def test_animate_race_mp4_without_ffmpeg(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(_plot_animation.shutil, "which", lambda name: None)
     path = np.array([[1.0, 1.0], [0.0, 0.0]])
     with pytest.raises(DescendError, match=re.compile(r"ffmpeg.*missing.*\.gif", re.S)):
-        _plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "race.mp4")
+        plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "race.mp4")
     with pytest.raises(DescendError, match=r"\.gif or \.mp4"):
-        _plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "race.avi")
+        plots.animate_race(bowl_batch, [path], ["sgd"], tmp_path / "race.avi")
     assert list(tmp_path.iterdir()) == []

@@ -467,7 +467,7 @@ def _quiet_line(metrics: dict[str, Any], classify: bool) -> str:
 
 
 def _plot_history(est: Any, path: Path) -> None:
-    from ._plots import plot_loss, save_figure
+    from .plots import plot_loss, save_figure
 
     fig = plot_loss(
         [est.history_.loss],

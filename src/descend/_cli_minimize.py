@@ -193,19 +193,19 @@ def _summary_table(problem: Problem, result: Result, restarts: RestartsResult | 
 
 
 def _plot(problem: Problem, result: Result, path: Path, label: str) -> None:
-    from . import _plots
+    from . import plots
 
     path_xy = result.history.x
     if problem.n == 2:
-        fig = _plots.plot_contour(
+        fig = plots.plot_contour(
             problem.source, [path_xy], labels=[label], minima=problem.minima or None
         )
     elif problem.n == 1:
         obj = as_objective(problem.source)
-        fig = _plots.plot_curve_1d(problem.source, path_xy, grad=obj.gradient)
+        fig = plots.plot_curve_1d(problem.source, path_xy, grad=obj.gradient)
     else:
-        fig = _plots.plot_loss([result.history.fun], labels=[label])
-    _plots.save_figure(fig, path)
+        fig = plots.plot_loss([result.history.fun], labels=[label])
+    plots.save_figure(fig, path)
 
 
 def _payload(

@@ -112,7 +112,7 @@ class Tour:
 
     def figure(self, fig: MplFigure, name: str, caption: str) -> Path:
         """Save ``fig`` as ``name`` in the output folder and add it to the section."""
-        from ._plots import save_figure
+        from .plots import save_figure
 
         path = save_figure(fig, self.out_dir / name, dpi=DPI)
         fig.clear()

@@ -21,11 +21,11 @@ from ._functions import function
 from ._minimize import minimize
 from ._models import linear_regression
 from ._optimizers import sgd
-from ._plots import animate_race, plot_contour, plot_curve_1d, plot_loss
 from ._result import Result
 from ._schedules import time_decay
 from ._strategies import random_restarts, simulated_annealing
 from ._transform import chain, clip
+from .plots import animate_race, plot_contour, plot_curve_1d, plot_loss
 
 #: (optimizer, learning rate) for the Rosenbrock race, each near its best for this start.
 RACE = (("sgd", 0.001), ("momentum", 0.001), ("rmsprop", 0.005), ("adam", 0.05), ("adagrad", 0.5))

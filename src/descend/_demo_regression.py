@@ -21,7 +21,7 @@ from ._fit import FitResult, fit
 from ._minimize import minimize
 from ._models import LinearModel, linear_regression
 from ._objective import Objective
-from ._plots import (
+from .plots import (
     plot_curve_1d,
     plot_learning_rates,
     plot_loss,
