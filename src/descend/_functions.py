@@ -2,8 +2,9 @@
 
 Each is a :class:`BuiltinFunction`: a vectorised value and an analytic gradient (side by
 side in :mod:`descend._function_kernels`), with the usual search box, a usual starting point
-and every known global minimiser (to full double precision). The definitions are the standard ones (Wikipedia, "Test functions
-for optimization"; Surjanovic & Bingham, Virtual Library of Simulation Experiments).
+and every known global minimiser (to full double precision). The definitions are the standard
+ones (Wikipedia, "Test functions for optimization"; Surjanovic & Bingham, Virtual Library of
+Simulation Experiments).
 
 >>> import numpy as np
 >>> from descend._functions import function
