@@ -343,3 +343,15 @@ def test_hinge_with_three_classes_is_refused(iris):
         GDClassifier(loss="squared_error").fit(X, y)
     with pytest.raises(ValueError, match="one class"):
         GDClassifier().fit(X[:10], y[:10])
+
+
+def test_scaler_by_blocks_equals_numpy_std(monkeypatch: pytest.MonkeyPatch) -> None:
+    import descend._estimators as est
+
+    monkeypatch.setattr(est, "_SCALER_BLOCK", 7)  # 50 rows: seven full blocks and a short one
+    rng = np.random.default_rng(3)
+    X = rng.normal(5.0, 3.0, size=(50, 4)) * [1.0, 10.0, 0.1, 1000.0]
+    y = X @ [1.0, -2.0, 3.0, 0.001] + 1.0
+    reg = est.GDRegressor(penalty=None, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(reg.scaler_mean_, X.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(reg.scaler_scale_, X.std(axis=0), rtol=1e-12)

@@ -54,6 +54,10 @@ _REGRESSION_LOSSES = tuple(k for k, v in LOSSES.items() if v.task == "regression
 _CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
 
 
+#: Rows per block when the scaler measures the spread of the features.
+_SCALER_BLOCK = 65_536
+
+
 class _BaseGD(BaseEstimator):
     """What the regressor and the classifier share: parameters, scaling and the engine call."""
 
@@ -158,8 +162,9 @@ class _BaseGD(BaseEstimator):
             self._scaler = self._fit_scaler(X)
             self._theta, self._opt_state, self._lr_chosen = None, None, None
             self._rng, self.t_ = self._seed(), 0
-        if self._scaler is not None:  # x′ = (x − μ)/σ, in X's dtype
-            X = (X - self._scaler[0].astype(X.dtype)) / self._scaler[1].astype(X.dtype)
+        if self._scaler is not None:  # x′ = (x − μ)/σ, in X's dtype: one copy of X, no more
+            X = X - self._scaler[0].astype(X.dtype)
+            X /= self._scaler[1].astype(X.dtype)
         result = fit(
             self._model, X, target, **self._engine_optimizer(first),
             batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
@@ -185,7 +190,12 @@ class _BaseGD(BaseEstimator):
         mean = X.mean(axis=0, dtype=np.float64)
         if not self.fit_intercept:
             mean = np.zeros_like(mean)  # no intercept to absorb a shift: scale only
-        scale = np.sqrt(((X - mean) ** 2).mean(axis=0, dtype=np.float64))
+        # Σ(x − μ)² by blocks of rows, so that no temporary of the size of X is made
+        squares = np.zeros_like(mean)
+        for start in range(0, X.shape[0], _SCALER_BLOCK):
+            block = X[start : start + _SCALER_BLOCK] - mean
+            squares += np.einsum("ij,ij->j", block, block)
+        scale = np.sqrt(squares / X.shape[0])
         scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
         self.scaler_mean_, self.scaler_scale_ = mean, scale
         return mean, scale
