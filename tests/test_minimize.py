@@ -16,7 +16,8 @@ import pytest
 import descend
 from descend import DescendError, ExpressionError, HyperparameterError, ShapeError, Step
 from descend._expression import expression
-from descend._minimize import ARMIJO_C, EXPLODE_FACTOR
+from descend._line_search import ARMIJO_C
+from descend._minimize import EXPLODE_FACTOR
 
 
 def square(x):

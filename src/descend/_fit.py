@@ -32,7 +32,8 @@ import numpy as np
 
 from ._batches import Batch, check_batch_size, epoch_order, train_validation_split
 from ._exceptions import DataError, HyperparameterError
-from ._minimize import ARMIJO_C, EXPLODE_FACTOR, MAX_BACKTRACKS, _count
+from ._line_search import backtrack
+from ._minimize import EXPLODE_FACTOR, _count
 from ._models import LinearModel, check_data, check_theta
 from ._optimizers import OPTIMIZERS, get_optimizer
 from ._result import Array
@@ -382,33 +383,15 @@ def armijo_step(
     opt: GradientTransformation, state: Any, alpha: float,
     value_and_grad: Evaluator | None = None,
 ) -> tuple[EpochOutput, float, tuple[float, Array] | None]:  # fmt: skip
-    """One full-batch update with a backtracking line search along the optimizer's direction d.
+    """One full-batch update with α from the backtracking line search of
+    :func:`descend._line_search.backtrack` along the optimizer's direction d.
 
-    Start from 2× the last accepted α and halve until the Armijo condition
-    J(θ + αd) ≤ J(θ) + c·α·∇J·d holds; where J changes by less than 1e-10·|J|, too little to
-    trust its rounding, test the slope instead: ∇J(θ + αd)·d ≤ (1 − 2c)·|∇J·d| (Hager and
-    Zhang's approximate Armijo condition, the same test for a quadratic), so that θ keeps
-    converging to full precision. Falls back to d = −∇J when d is not a descent direction.
     Returns the update as an :class:`EpochOutput`, the α taken, and (J, ∇J) at the new θ.
     ``value_and_grad`` replaces ``model.value_and_grad`` (the compiled full pass).
     """
     evaluate = value_and_grad or model.value_and_grad
     d, new_state = opt.update(g, state, theta)
-    slope = float(np.dot(g, d))
-    if not slope < 0:
-        d, slope = -g, -float(np.dot(g, g))
-    alpha = min(alpha * 2.0, 1e6)
-    known = None
-    for _ in range(MAX_BACKTRACKS):
-        f_try, g_try = evaluate(theta + alpha * d, X, y)
-        if abs(f_try - f) > 1e-10 * abs(f):  # a change J resolves (False when NaN)
-            accept = f_try <= f + ARMIJO_C * alpha * slope
-        else:  # lost in J's rounding: the slope still tells
-            accept = float(np.dot(g_try, d)) <= (1.0 - 2.0 * ARMIJO_C) * -slope
-        if accept:
-            known = (f_try, g_try)
-            break
-        alpha *= 0.5
+    d, alpha, known = backtrack(lambda t: evaluate(t, X, y), theta, f, g, d, alpha)
     new_theta = theta + alpha * d
     finite = bool(np.isfinite(new_theta).all())
     return EpochOutput(new_theta, new_state, 1, finite, [new_theta], [f]), alpha, known

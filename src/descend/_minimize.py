@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._exceptions import DescendError, ExpressionError, ShapeError
-from ._line_search import ARMIJO_C, MAX_BACKTRACKS, backtrack  # noqa: F401 (used by _fit)
+from ._line_search import backtrack
 from ._objective import Objective, as_objective
 from ._optimizers import get_optimizer
 from ._result import Array, History, Result, Status
