@@ -331,18 +331,19 @@ def _run(
         f_new, g_new = _evaluate(obj, x_new, sign)
         t += 1
         exploded = f_new > f_start + EXPLODE_FACTOR * (1.0 + abs(f_start))
-        finite = math.isfinite(f_new) and np.isfinite(x_new).all() and np.isfinite(g_new).all()
-        if not finite or exploded:
+        size, g_norm = float(safe_norm(x_new - x)), float(safe_norm(g_new))
+        finite = math.isfinite(f_new) and math.isfinite(size) and math.isfinite(g_norm)
+        if not finite or exploded:  # (the norms are finite exactly when x_new and g_new are)
             status, diverged_at = "diverged", t
             unbounded = f_new < f  # falling without bound; NaN (left the domain) is not
             suggested = used_lr / 10 if math.isfinite(used_lr) and not unbounded else None
             break
         lrs.append(used_lr)
-        sizes.append(float(safe_norm(x_new - x)))
-        x, f, g = x_new, f_new, g_new
-        path.append(x.copy())
+        sizes.append(size)
+        x, f, g = x_new, f_new, g_new  # fresh arrays: nothing updates them in place
+        path.append(x)
         values.append(f)
-        norms.append(float(safe_norm(g)))
+        norms.append(g_norm)
         if log_every and t % log_every == 0:
             _trace(t, f, x, g, sign)
         if callback is not None and callback(Step(t, x.copy(), sign * f, sign * g, used_lr)):

@@ -18,6 +18,7 @@ side; every transform works row by row on the second form.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -127,6 +128,10 @@ def safe_norm(v: Array, *, rows: bool = False) -> Any:
     >>> safe_norm(np.array([[3.0, 4.0], [0.0, 1e300]]), rows=True).ravel().tolist()
     [5.0, 1e+300]
     """
+    if not rows and v.ndim == 1:  # the loop's case: one vector, a Python float back
+        sq1 = float(np.einsum("i,i->", v, v))
+        if math.isfinite(sq1):
+            return math.sqrt(sq1)
     w = v if rows else v.reshape(1, -1)
     sq = np.einsum("ij,ij->i", w, w)
     if not np.isfinite(sq).all():
