@@ -70,12 +70,12 @@ def quiet() -> Iterator[None]:
 def run(best_of: BestOf) -> None:
     from sklearn.linear_model import SGDRegressor
 
-    from descend._batches import epoch_order
-    from descend._estimators import GDRegressor
-    from descend._fit import fit
-    from descend._kernels import full_loss_and_grad, kernel_for
-    from descend._models import check_data, linear_regression
-    from descend._optimizers import sgd
+    from descend.engine.batches import epoch_order
+    from descend.engine.fit import fit
+    from descend.estimators.linear import GDRegressor
+    from descend.kernels.fit import full_loss_and_grad, kernel_for
+    from descend.models.linear import check_data, linear_regression
+    from descend.optim.rules import sgd
 
     print(f"\n== data: linear regression, {M:,} × {D} float64 ({M * D * 8 / 1e6:.0f} MB) ==")
     if "OPENBLAS_CORETYPE" in os.environ:
@@ -213,9 +213,9 @@ import json, sys
 import numpy as np
 sys.path[:0] = [{src!r}, {here!r}]
 from bench_data import make_data, LR
-from descend._estimators import GDRegressor
-from descend._fit import fit
-from descend._models import linear_regression
+from descend.estimators.linear import GDRegressor
+from descend.engine.fit import fit
+from descend.models.linear import linear_regression
 
 def hwm():  # the peak resident set size of this process image (ru_maxrss may include the
     with open("/proc/self/status") as f:  # parent's, inherited through fork)

@@ -20,11 +20,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import descend
-from descend._cli import app
-from descend._datasets import load_dataset
-from descend._estimators import GDClassifier, GDRegressor
-from descend._functions import FUNCTIONS, function
-from descend._optimizers import OPTIMIZERS
+from descend.cli.app import app
+from descend.estimators.linear import GDClassifier, GDRegressor
+from descend.io.datasets import load_dataset
+from descend.objectives.functions import FUNCTIONS, function
+from descend.optim.rules import OPTIMIZERS
 
 runner = CliRunner()
 
@@ -402,7 +402,7 @@ def test_demo_command_calls_run_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         calls.append((Path(out_dir), quiet))
         return {"report": Path(out_dir) / "index.html"}
 
-    monkeypatch.setattr("descend._demo.run_demo", fake)
+    monkeypatch.setattr("descend.demo.tour.run_demo", fake)
     result = run("demo", "--out", str(tmp_path / "tour"), "-q")
     assert result.exit_code == 0, result.output
     assert calls == [(tmp_path / "tour", True)]

@@ -1,4 +1,4 @@
-"""Tests of descend._datasets: the bundled data sets."""
+"""Tests of descend.io.datasets: the bundled data sets."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descend._datasets import DATASETS, _csv_text, _write_bundled, load_dataset
-from descend._exceptions import UnknownNameError
-from descend._table import Table
+from descend.base.errors import UnknownNameError
+from descend.io.datasets import DATASETS, _csv_text, _write_bundled, load_dataset
+from descend.io.table import Table
 
 SHAPES = {
     "hours_studied": (5, 1),

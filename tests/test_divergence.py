@@ -11,7 +11,7 @@ import pytest
 from support import run_square
 
 import descend
-from descend._minimize import EXPLODE_FACTOR
+from descend.engine.minimize import EXPLODE_FACTOR
 
 # --------------------------------------------------------------------------------------------
 # Divergence.

@@ -23,8 +23,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from descend._estimators import GDClassifier, GDRegressor
-from descend._optimizers import adam
+from descend.estimators.linear import GDClassifier, GDRegressor
+from descend.optim.rules import adam
 
 ESTIMATORS = [
     GDRegressor(),
@@ -346,7 +346,7 @@ def test_hinge_with_three_classes_is_refused(iris):
 
 
 def test_scaler_by_blocks_equals_numpy_std(monkeypatch: pytest.MonkeyPatch) -> None:
-    import descend._estimators as est
+    import descend.estimators.linear as est
 
     monkeypatch.setattr(est, "_SCALER_BLOCK", 7)  # 50 rows: seven full blocks and a short one
     rng = np.random.default_rng(3)

@@ -1,4 +1,4 @@
-"""Tests of descend._expression: parsing, values, gradients, limits and hostile input."""
+"""Tests of descend.objectives.expression: parsing, values, gradients, limits and hostile input."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from descend._exceptions import DescendError, ExpressionError, ShapeError
-from descend._expression import (
+from descend.base.errors import DescendError, ExpressionError, ShapeError
+from descend.objectives.expression import (
     MAX_DEPTH,
     MAX_DIGITS,
     MAX_EXPONENT,
@@ -20,7 +20,7 @@ from descend._expression import (
     Expression,
     expression,
 )
-from descend._objective import Objective
+from descend.objectives.objective import Objective
 
 ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
 

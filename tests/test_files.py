@@ -1,4 +1,4 @@
-"""Atomic file writing (descend._files): permissions, folders, no temporary files left."""
+"""Atomic file writing (descend.base.files): permissions, folders, no temporary files left."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from descend._cli_model import save_model
-from descend._files import atomic_path, atomic_write_bytes, atomic_write_text, default_file_mode
-from descend._report import Section, write_report
+from descend.base.files import atomic_path, atomic_write_bytes, atomic_write_text, default_file_mode
+from descend.demo.report import Section, write_report
+from descend.io.model_files import save_model
 
 
 @pytest.fixture(params=[0o022, 0o077, 0o002])

@@ -7,18 +7,18 @@ import pytest
 from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from descend._batches import EpochOrder, batches, epoch_order, train_validation_split
-from descend._exceptions import DataError, HyperparameterError, ShapeError
-from descend._fit import EpochInfo, fit, lr_range_test, run_epoch
-from descend._models import (
+from descend.base.errors import DataError, HyperparameterError, ShapeError
+from descend.engine.batches import EpochOrder, batches, epoch_order, train_validation_split
+from descend.engine.fit import EpochInfo, fit, lr_range_test, run_epoch
+from descend.models.linear import (
     linear_regression,
     linear_svm,
     logistic_regression,
     softmax_regression,
 )
-from descend._optimizers import OPTIMIZERS, adam, sgd
-from descend._schedules import time_decay
-from descend._transform import chain, clip, scale_by_learning_rate
+from descend.optim.rules import OPTIMIZERS, adam, sgd
+from descend.optim.schedules import time_decay
+from descend.optim.transform import chain, clip, scale_by_learning_rate
 
 HOURS = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
 SCORES = np.array([2.0, 4.0, 5.0, 4.0, 5.0])

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from descend._exceptions import (
+from descend.base.errors import (
     DescendError,
     HyperparameterError,
     ShapeError,
     UnknownNameError,
 )
-from descend._functions import FUNCTIONS, BuiltinFunction, function
-from descend._objective import Objective
+from descend.objectives.functions import FUNCTIONS, BuiltinFunction, function
+from descend.objectives.objective import Objective
 
 ND = {"sphere", "rosenbrock", "rastrigin", "ackley"}
 
@@ -376,8 +376,8 @@ def test_huge_points_overflow_quietly(name: str, n: int | None) -> None:
 
 @pytest.mark.parametrize("name", list(FUNCTIONS))
 def test_expression_text_matches_numpy_definition(name: str) -> None:
-    from descend._expression import expression
-    from descend._functions import expression_text
+    from descend.objectives.expression import expression
+    from descend.objectives.functions import expression_text
 
     for n in (2, 3) if FUNCTIONS[name].n is None else (None,):
         fn = function(name, n=n) if n else function(name)

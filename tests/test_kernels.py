@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from descend import _kernels, _kernels_jit
-from descend._batches import EpochOrder
-from descend._exceptions import HyperparameterError
-from descend._fit import fit, run_epoch
-from descend._kernels import (
+from descend.base.errors import HyperparameterError
+from descend.engine.batches import EpochOrder
+from descend.engine.fit import fit, run_epoch
+from descend.kernels import fit as _kernels
+from descend.kernels import jit as _kernels_jit
+from descend.kernels.fit import (
     LOSS_CODES,
     PENALTY_CODES,
     CompiledEpoch,
@@ -20,11 +21,11 @@ from descend._kernels import (
     kernel_for,
     n_blocks,
 )
-from descend._losses import SquaredLoss, get_loss
-from descend._models import LinearModel
-from descend._optimizers import adagrad, adam, adamw, momentum, rmsprop, sgd
-from descend._schedules import step_decay, time_decay
-from descend._transform import chain, clip, scale_by_learning_rate
+from descend.models.linear import LinearModel
+from descend.models.losses import SquaredLoss, get_loss
+from descend.optim.rules import adagrad, adam, adamw, momentum, rmsprop, sgd
+from descend.optim.schedules import step_decay, time_decay
+from descend.optim.transform import chain, clip, scale_by_learning_rate
 
 LOSSES = ["squared", "mse", "absolute", "huber", "log_loss", "hinge", "softmax"]
 RULES = {

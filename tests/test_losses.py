@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from descend._exceptions import HyperparameterError, UnknownNameError
-from descend._losses import (
+from descend.base.errors import HyperparameterError, UnknownNameError
+from descend.models.losses import (
     LOSSES,
     HuberLoss,
     Loss,

@@ -16,8 +16,8 @@ from support import run_square, square, square_grad
 
 import descend
 from descend import DescendError, ExpressionError, HyperparameterError, ShapeError, Step
-from descend._expression import expression
-from descend._line_search import ARMIJO_C
+from descend.objectives.expression import expression
+from descend.optim.line_search import ARMIJO_C
 
 # --------------------------------------------------------------------------------------------
 # The seeds' examples.

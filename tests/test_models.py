@@ -7,8 +7,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from descend._exceptions import DataError, HyperparameterError, ShapeError
-from descend._models import (
+from descend.base.errors import DataError, HyperparameterError, ShapeError
+from descend.models.linear import (
     LinearModel,
     check_data,
     check_theta,

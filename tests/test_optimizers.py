@@ -30,7 +30,7 @@ from descend import (
     rmsprop,
     sgd,
 )
-from descend._expression import expression
+from descend.objectives.expression import expression
 
 # --------------------------------------------------------------------------------------------
 # Test functions with hand-written gradients (independent of descend's expression module).

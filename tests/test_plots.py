@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
 import descend
-from descend import _plot_animation, plots
-from descend._exceptions import DescendError
+from descend import plots
+from descend.base.errors import DescendError
+from descend.plots import animation as _plot_animation
 
 
 def bowl(x: np.ndarray) -> float:

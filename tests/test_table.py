@@ -1,4 +1,4 @@
-"""Tests of descend._table: load_table, iter_batches and read_table_columns."""
+"""Tests of descend.io.table: load_table, iter_batches and read_table_columns."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import FORMATS, write
 
-from descend._exceptions import DataError, ShapeError
-from descend._table import (
+from descend.base.errors import DataError, ShapeError
+from descend.io.table import (
     SUPPORTED_EXTENSIONS,
     Table,
     iter_batches,

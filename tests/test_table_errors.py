@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import FORMATS, write
 
-from descend._exceptions import DataError, ShapeError
-from descend._table import (
+from descend.base.errors import DataError, ShapeError
+from descend.io.table import (
     load_table,
 )
 

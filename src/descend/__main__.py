@@ -1,3 +1,3 @@
-from descend._cli import main
+from descend.cli.app import main
 
 main()

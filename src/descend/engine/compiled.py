@@ -1,0 +1,277 @@
+"""The compiled path of :func:`descend.minimize`: the whole loop in one Numba function.
+
+The NumPy loop in :mod:`descend.engine.minimize` is the reference. When the objective can be
+compiled (a text expression, a built-in function, or a user's own ``numba.njit``
+function returning ``(value, gradient)``) and the optimizer is one of the named rules, the
+same loop (same arithmetic in the same order, same stopping rules) runs compiled: about 0.2 µs
+per step instead of about 30. ``engine="numpy"`` forces the reference; tests prove the two agree.
+
+Compiling costs about a second per new objective, so ``engine="auto"`` compiles only runs long
+enough to repay it (``max_iter`` ≥ :data:`AUTO_MIN_ITER`) or objectives compiled before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from descend.engine.result import Array
+from descend.optim.transform import GradientTransformation, learning_rate_at
+
+#: engine="auto" compiles an objective seen for the first time only for runs this long.
+AUTO_MIN_ITER = 20_000
+
+RULES = {"sgd": 0, "momentum": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "adamw": 5}
+STATUS = ("converged", "max_iter", "stalled", "diverged")
+
+_cache: dict[str, Callable[..., Any]] = {}
+
+
+def supported(opt: GradientTransformation) -> bool:
+    """True when ``opt`` is a named rule the compiled loop implements."""
+    return opt.name in RULES and opt.hyperparams is not None
+
+
+def is_jitted(fun: Any) -> bool:
+    """True for a ``numba.njit`` dispatcher (a user's compiled value-and-gradient function)."""
+    try:
+        from numba.core.registry import CPUDispatcher
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return False
+    return isinstance(fun, CPUDispatcher)
+
+
+def sympy_of(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
+    """The SymPy form of an objective and its variables, when it has one.
+
+    Text expressions carry theirs; built-in functions are rebuilt from their text form
+    (:func:`descend.objectives.functions.expression_text`), parsed once per process.
+    """
+    meta = obj.meta
+    if "sympy" in meta:
+        return meta["sympy"]
+    expr = meta.get("expression")
+    if expr is None and meta.get("function") is not None:
+        from descend.objectives.expression import expression
+        from descend.objectives.functions import expression_text
+
+        fn = meta["function"]
+        text = expression_text(fn)
+        if text is None:
+            return None
+        key = f"text:{text}"
+        if key not in _cache:
+            _cache[key] = expression(text, variables=fn.variables)
+        expr = _cache[key]
+    if expr is None:
+        return None
+    return expr.sympy, tuple(expr.variables)
+
+
+def is_compiled(expr: Any, variables: tuple[str, ...]) -> bool:
+    """True when this expression was compiled before in this process."""
+    return f"{variables}:{expr}" in _cache
+
+
+def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
+    """A ``numba.njit`` function x ↦ (J(x), ∇J(x)) generated from a SymPy expression.
+
+    The source is printed by SymPy's code printer from the already validated expression tree
+    (never from user text), with common subexpressions shared between value and gradient.
+    """
+    key = f"{variables}:{expr}"
+    if key in _cache:
+        return _cache[key]
+    import numba
+    import sympy
+    from sympy.printing.pycode import PythonCodePrinter
+
+    # The user's names are replaced by _v0, _v1, ... so that no name can clash with the code.
+    symbols = [sympy.Symbol(f"_v{i}") for i in range(len(variables))]
+    by_name = {str(s): s for s in expr.free_symbols}
+    renames = {by_name[v]: s for v, s in zip(variables, symbols, strict=True) if v in by_name}
+    expr = expr.subs(renames)
+    outputs = [expr, *(sympy.diff(expr, s) for s in symbols)]
+    shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
+    printer = PythonCodePrinter({"fully_qualified_modules": True})
+    lines = ["def value_and_grad(_theta):"]
+    lines += [f"    {s.name} = _theta[{i}]" for i, s in enumerate(symbols)]
+    lines += [f"    {name} = {printer.doprint(sub)}" for name, sub in shared]
+    lines.append(f"    _g = np.empty({len(symbols)})")
+    lines += [f"    _g[{i}] = {printer.doprint(d)}" for i, d in enumerate(reduced[1:])]
+    lines.append(f"    return float({printer.doprint(reduced[0])}), _g")
+    namespace: dict[str, Any] = {"np": np, "math": math}
+    exec(compile("\n".join(lines), "<descend-compiled>", "exec"), namespace)
+    jitted = numba.njit(cache=False)(namespace["value_and_grad"])
+    _cache[key] = jitted
+    return jitted
+
+
+def hyper_vector(opt: GradientTransformation) -> Array:
+    """The rule's hyperparameters packed for the kernel: beta1, beta2, eps, wd, flags."""
+    h = opt.hyperparams or {}
+    name = opt.name
+    out = np.zeros(6)
+    if name == "momentum":
+        out[0], out[4] = h["beta"], float(h["nesterov"])
+    elif name == "adagrad":
+        out[2] = h["eps"]
+    elif name == "rmsprop":
+        out[0], out[2], out[4], out[5] = h["beta"], h["eps"], float(h["centered"]), h["momentum"]
+    elif name in ("adam", "adamw"):
+        out[0], out[1], out[2], out[4] = h["beta1"], h["beta2"], h["eps"], float(h["amsgrad"])
+        out[3] = h.get("weight_decay", 0.0)
+    return out
+
+
+def learning_rates(opt: GradientTransformation, max_iter: int) -> Array:
+    """α_t for t = 0 … max_iter − 1, evaluated once in Python (schedules included)."""
+    lr = (opt.hyperparams or {})["lr"]
+    if not callable(lr):
+        return np.full(max_iter, float(lr))
+    return np.array([learning_rate_at(lr, t) for t in range(max_iter)], dtype=np.float64)
+
+
+def _kernel() -> Callable[..., Any]:
+    if "kernel" in _cache:
+        return _cache["kernel"]
+    import numba
+
+    @numba.njit(cache=True)
+    def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign, explode):
+        n = x0.size
+        x = x0.copy()
+        beta, beta2, eps, wd, flag, mom = hp[0], hp[1], hp[2], hp[3], hp[4] > 0, hp[5]
+        m = np.zeros(n)
+        v = np.zeros(n)
+        vmax = np.zeros(n)
+        buf = np.zeros(n)
+        step = np.zeros(n)
+        path = np.empty((max_iter + 1, n))
+        fun = np.empty(max_iter + 1)
+        gnorm = np.empty(max_iter + 1)
+        sizes = np.empty(max_iter)
+        f, g = vg(x)
+        f *= sign
+        g = g * sign
+        f_start = f
+        path[0] = x
+        fun[0] = f
+        gnorm[0] = math.sqrt(np.dot(g, g))
+        status, t, since, best, div_at, used = 1, 0, 0, f, -1, 0.0
+        f_new = f
+        while True:
+            if gnorm[t] < tol:
+                status = 0
+                break
+            if t >= max_iter:
+                break
+            used = lrs[t]
+            if rule == 0:
+                for i in range(n):
+                    step[i] = -used * g[i]
+            elif rule == 1:
+                for i in range(n):
+                    buf[i] = g[i] if t == 0 else beta * buf[i] + g[i]
+                    d = g[i] + beta * buf[i] if flag else buf[i]
+                    step[i] = -used * d
+            elif rule == 2:
+                for i in range(n):
+                    m[i] = m[i] + g[i] * g[i]
+                    step[i] = -used * (g[i] / (math.sqrt(m[i]) + eps))
+            elif rule == 3:
+                for i in range(n):
+                    v[i] = beta * v[i] + (1.0 - beta) * g[i] * g[i]
+                    if flag:
+                        m[i] = m[i] + (1.0 - beta) * (g[i] - m[i])
+                        avg = math.sqrt(v[i] - m[i] * m[i]) + eps
+                    else:
+                        avg = math.sqrt(v[i]) + eps
+                    d = g[i] / avg
+                    if mom > 0:
+                        buf[i] = mom * buf[i] + d
+                        d = buf[i]
+                    step[i] = -used * d
+            else:
+                k = float(t + 1)
+                bc1 = 1.0 - beta**k
+                bc2 = (1.0 - beta2**k) ** 0.5
+                for i in range(n):
+                    m[i] = m[i] + (1.0 - beta) * (g[i] - m[i])
+                    v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+                    if flag:
+                        vmax[i] = max(vmax[i], v[i])
+                        denom = math.sqrt(vmax[i]) / bc2 + eps
+                    else:
+                        denom = math.sqrt(v[i]) / bc2 + eps
+                    d = (m[i] / bc1) / denom
+                    if rule == 5:
+                        d = d + wd * x[i]
+                    step[i] = -used * d
+            x_new = x + step
+            f_new, g_new = vg(x_new)
+            f_new *= sign
+            g_new = g_new * sign
+            t += 1
+            finite = math.isfinite(f_new)
+            for i in range(n):
+                finite = finite and math.isfinite(x_new[i]) and math.isfinite(g_new[i])
+            if not finite or f_new > f_start + explode * (1.0 + abs(f_start)):
+                status, div_at = 3, t
+                t -= 1
+                break
+            d2 = 0.0
+            for i in range(n):
+                d2 += (x_new[i] - x[i]) ** 2
+            sizes[t - 1] = math.sqrt(d2)
+            x, f, g = x_new, f_new, g_new
+            path[t] = x
+            fun[t] = f
+            gnorm[t] = math.sqrt(np.dot(g, g))
+            if f < best:
+                best, since = f, 0
+            else:
+                since += 1
+                if patience > 0 and since >= patience:
+                    status = 2
+                    break
+        return (
+            x,
+            f,
+            g,
+            path[: t + 1],
+            fun[: t + 1],
+            gnorm[: t + 1],
+            sizes[:t],
+            status,
+            div_at,
+            used,
+            f_new,
+        )
+
+    _cache["kernel"] = run
+    return run
+
+
+def run_compiled(
+    vg: Callable[..., Any],
+    x0: Array,
+    opt: GradientTransformation,
+    *,
+    max_iter: int,
+    tol: float,
+    patience: int | None,
+    sign: float,
+    explode: float,
+) -> tuple[Any, ...]:
+    """Run the compiled loop; returns the arrays :func:`descend.minimize` builds its Result from."""
+    lrs = learning_rates(opt, max_iter)
+    code = RULES[opt.name or ""]
+    out = _kernel()(
+        vg, x0, code, hyper_vector(opt), lrs, max_iter, float(tol), int(patience or 0),
+        float(sign), float(explode),
+    )  # fmt: skip
+    return (*out, lrs)

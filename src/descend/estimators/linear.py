@@ -1,0 +1,539 @@
+r"""scikit-learn estimators on the descend engine: :class:`GDRegressor` and :class:`GDClassifier`.
+
+Both follow the scikit-learn contract (``__init__`` stores keyword-only hyperparameters, ``fit``
+validates them and returns ``self``, learned attributes end in ``_``) and pass
+``sklearn.utils.estimator_checks``. They train a :class:`~descend.models.linear.LinearModel` with
+:func:`descend.engine.fit.fit` on the objective
+
+    J(w, b) = (1/m)·Σᵢ l(xᵢ·w + b, yᵢ) + R(w),      R(w) = α/2·‖w‖² for ``penalty="l2"``,
+
+with the per-sample loss l of :mod:`descend.models.losses` (½(z − y)² for ``"squared_error"``).
+Multiplying by 2m shows how the L2 solution relates to scikit-learn's closed forms::
+
+    GDRegressor(penalty="l2", alpha=a, scale=False)  ==  Ridge(alpha=a·m)
+    GDClassifier(penalty="l2", alpha=a, scale=False) ==  LogisticRegression(C=1/(a·m))
+
+(m training rows; the intercept is never penalised). With ``scale=True`` (the default) the
+features are standardised internally — x′ = (x − μ)/σ — and training runs on x′; the fitted
+coefficients are folded back, w = w′/σ and b = b′ − μ·w, so ``coef_``, ``intercept_`` and
+``predict`` refer to the raw features. Without a penalty this changes nothing but the speed
+(the minimiser is the same); with one, the penalty applies to the standardised weights w′.
+
+A fit that runs out of epochs or diverges emits a :class:`~sklearn.exceptions.ConvergenceWarning`;
+a diverged fit keeps the last finite θ, so the coefficients are never NaN. The fitted
+attributes ``status_`` (``"converged"``, ``"max_epochs"``, ``"diverged"`` or ``"stopped"``) and
+``message_`` say how the last fit ended, without parsing the warning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, log_expit
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from descend.base.errors import HyperparameterError, UnknownNameError
+from descend.engine.batches import check_batch_size
+from descend.engine.fit import FitResult, _with_lr, fit
+from descend.models.linear import LinearModel
+from descend.models.losses import LOSSES
+from descend.optim.rules import OPTIMIZERS, get_optimizer
+from descend.optim.transform import GradientTransformation, check_lr
+
+Array = NDArray[np.float64]
+_DTYPES = [np.float64, np.float32]
+_REGRESSION_LOSSES = tuple(k for k, v in LOSSES.items() if v.task == "regression")
+_CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
+
+
+#: Rows per block when the scaler measures the spread of the features.
+_SCALER_BLOCK = 65_536
+
+
+class _BaseGD(BaseEstimator):
+    """What the regressor and the classifier share: parameters, scaling and the engine call."""
+
+    _losses: ClassVar[tuple[str, ...]] = ()
+
+    loss: str
+    penalty: Any
+    alpha: float
+    l1_ratio: float
+    fit_intercept: bool
+    optimizer: str | GradientTransformation
+    lr: Any
+    batch_size: int | str
+    max_epochs: int
+    tol: float | None
+    n_iter_no_change: int
+    early_stopping: bool
+    validation_fraction: float
+    shuffle: bool
+    scale: bool
+    random_state: Any
+    verbose: int
+    # the engine's view: θ on the standardised features, the optimizer state, the scaler
+    _model: LinearModel
+    _theta: Array | None
+    _opt_state: Any
+    _lr_chosen: float | None
+    _rng: np.random.Generator
+    _scaler: tuple[Array, Array] | None
+
+    def __init__(
+        self, *, loss: str = "", penalty: str | None = "l2", alpha: float = 1e-4,
+        l1_ratio: float = 0.15, fit_intercept: bool = True,
+        optimizer: str | GradientTransformation = "sgd", lr: Any = "auto",
+        batch_size: int | str = "full", max_epochs: int = 1000, tol: float | None = 1e-4,
+        n_iter_no_change: int = 5, early_stopping: bool = False,
+        validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
+        random_state: Any = None, verbose: int = 0,
+    ) -> None:  # fmt: skip
+        self.loss, self.penalty, self.alpha, self.l1_ratio = loss, penalty, alpha, l1_ratio
+        self.fit_intercept, self.optimizer, self.lr = fit_intercept, optimizer, lr
+        self.batch_size, self.max_epochs, self.tol = batch_size, max_epochs, tol
+        self.n_iter_no_change, self.early_stopping = n_iter_no_change, early_stopping
+        self.validation_fraction, self.shuffle, self.scale = validation_fraction, shuffle, scale
+        self.random_state, self.verbose = random_state, verbose
+
+    def _check_params(self) -> None:
+        name = type(self).__name__
+        if not isinstance(self.loss, str) or self.loss not in self._losses:
+            raise UnknownNameError(
+                f"{name}: unknown loss={self.loss!r}; choose one of: {', '.join(self._losses)}"
+            )
+        check_batch_size(self.batch_size)
+        if not isinstance(self.optimizer, GradientTransformation):
+            get_optimizer(self.optimizer)  # raises UnknownNameError naming the choices
+        if isinstance(self.lr, str) and self.lr != "auto":
+            raise HyperparameterError(
+                f"{name}: lr={self.lr!r}; give a positive number, a schedule, 'auto' or None"
+            )
+        if self.lr is not None and not isinstance(self.lr, str):
+            check_lr(self.lr)  # raises HyperparameterError for lr <= 0, NaN, ...
+
+    def _seed(self) -> np.random.Generator:
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+        if rs is None or isinstance(rs, int | np.integer | np.random.Generator):
+            return np.random.default_rng(rs)
+        raise HyperparameterError(f"random_state={rs!r}; give None, an int or a RandomState")
+
+    def _engine_optimizer(self, first: bool) -> dict[str, Any]:
+        """The ``optimizer`` and ``lr`` arguments of :func:`fit` for this call."""
+        opt, lr = self.optimizer, self.lr
+        if lr == "auto" and not first and self._lr_chosen is not None:
+            lr = self._lr_chosen  # partial_fit keeps the rate the range test chose
+        if lr is None:
+            return {"optimizer": get_optimizer(opt)}  # its own (or its default) rate
+        if isinstance(opt, GradientTransformation) and not isinstance(lr, str):
+            if opt.name not in OPTIMIZERS or opt.hyperparams is None:
+                raise HyperparameterError(
+                    "a hand-made optimizer chain carries its own learning rate; pass lr=None"
+                )
+            return {"optimizer": _with_lr(opt, lr)}
+        return {"optimizer": opt, "lr": lr}
+
+    def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
+        """Targets encoded for the engine, and the number of model outputs K."""
+        raise NotImplementedError
+
+    def _train(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> None:
+        self._check_params()
+        first = not (partial and hasattr(self, "_theta"))
+        is_regressor = isinstance(self, RegressorMixin)
+        X, y = validate_data(self, X, y, reset=first, dtype=_DTYPES, y_numeric=is_regressor)
+        target, n_outputs = self._targets(y, classes, first, partial)
+        if first:
+            loss = "softmax" if n_outputs > 1 else self.loss
+            self._model = LinearModel(
+                X.shape[1], n_outputs, loss, self.penalty, self.alpha, self.l1_ratio,
+                self.fit_intercept,
+            )  # fmt: skip
+            self._scaler = self._fit_scaler(X)
+            self._theta, self._opt_state, self._lr_chosen = None, None, None
+            self._rng, self.t_ = self._seed(), 0
+        if self._scaler is not None:  # x′ = (x − μ)/σ, in X's dtype: one copy of X, no more
+            X = X - self._scaler[0].astype(X.dtype)
+            X /= self._scaler[1].astype(X.dtype)
+        result = fit(
+            self._model, X, target, **self._engine_optimizer(first),
+            batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
+            tol=None if partial else self.tol, n_iter_no_change=self.n_iter_no_change,
+            early_stopping=bool(self.early_stopping) and not partial,
+            validation_fraction=self.validation_fraction, shuffle=bool(self.shuffle),
+            seed=self._rng, theta0=self._theta, opt_state=self._opt_state,
+            verbose=bool(self.verbose),
+        )  # fmt: skip
+        self._store(result)
+        ran_out = result.status == "max_epochs" and not partial and self.tol is not None
+        if result.status == "diverged" or ran_out:
+            advice = "; raise max_epochs or tol" if ran_out else ""
+            message = f"{type(self).__name__}: {result.message}{advice}"
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def _fit_scaler(self, X: Any) -> tuple[Array, Array] | None:
+        for attr in ("scaler_mean_", "scaler_scale_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        if not self.scale:
+            return None
+        mean = X.mean(axis=0, dtype=np.float64)
+        if not self.fit_intercept:
+            mean = np.zeros_like(mean)  # no intercept to absorb a shift: scale only
+        # Σ(x − μ)² by blocks of rows, so that no temporary of the size of X is made
+        squares = np.zeros_like(mean)
+        for start in range(0, X.shape[0], _SCALER_BLOCK):
+            block = X[start : start + _SCALER_BLOCK] - mean
+            squares += np.einsum("ij,ij->j", block, block)
+        scale = np.sqrt(squares / X.shape[0])
+        scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
+        self.scaler_mean_, self.scaler_scale_ = mean, scale
+        return mean, scale
+
+    def _store(self, result: FitResult) -> None:
+        self._theta, self._opt_state = result.theta, result.opt_state
+        if result.lr_chosen is not None:
+            self._lr_chosen = result.lr_chosen
+        self.n_iter_, self.t_ = result.n_epochs, self.t_ + result.n_steps
+        self.status_, self.message_ = result.status, result.message
+        self.history_ = result.history
+        last = result.history.lr[-1] if len(result.history) > 1 else math.nan
+        self.lr_ = float(result.lr_chosen if result.lr_chosen is not None else last)
+        coef, intercept = self._model.unpack(result.theta)
+        coef, intercept = np.array(coef, dtype=np.float64), np.array(intercept, dtype=np.float64)
+        if self._scaler is not None:  # fold the scaling in: w = w′/σ, b = b′ − μ·w
+            mean, scale = self._scaler
+            coef = coef / (scale if coef.ndim == 1 else scale[:, None])
+            intercept = intercept - mean @ coef
+        self._set_coef(coef, intercept)
+
+    def _set_coef(self, coef: Array, intercept: Array) -> None:
+        raise NotImplementedError
+
+    def _raw_decision(self, X: Any) -> Array:
+        """X·coef_ᵀ + intercept_ on validated raw features, shape (m,) or (m, K)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        coef = np.asarray(self.coef_, dtype=np.float64)
+        z: Array = (X @ coef.T.astype(X.dtype)).astype(np.float64) + self.intercept_
+        return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
+
+
+class GDRegressor(RegressorMixin, _BaseGD):
+    """Linear regression trained by gradient descent (batch, stochastic or mini-batch).
+
+    Parameters
+    ----------
+    loss : {"squared_error", "squared", "mse", "absolute_error", "absolute", "huber"}, \
+default="squared_error"
+        Per-sample loss of the residual r = z − y: ½r², r², |r| or Huber (δ = 1).
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        R(w): α/2‖w‖², α‖w‖₁ or α(ρ‖w‖₁ + (1 − ρ)/2‖w‖²); the intercept is not penalised.
+    alpha : float, default=1e-4
+        Penalty strength α (``Ridge(alpha=α·m)`` for the squared loss, ``scale=False``).
+    l1_ratio : float, default=0.15
+        ρ, the L1 share of the elastic net.
+    fit_intercept : bool, default=True
+        Learn an intercept b.
+    optimizer : str or GradientTransformation, default="sgd"
+        A name of ``descend.OPTIMIZERS`` or a built optimizer such as ``descend.adam(0.01)``.
+    lr : float, schedule, "auto" or None, default="auto"
+        The learning rate. ``"auto"``: a backtracking line search each step for
+        ``batch_size="full"``, a learning-rate range test for mini-batches. ``None``: the
+        optimizer's own rate (the one a built optimizer carries, or its default).
+    batch_size : "full" or int, default="full"
+        Rows per update: all of them (batch gradient descent), 1 (stochastic) or b.
+    max_epochs : int, default=1000
+        Most passes over the data.
+    tol : float or None, default=1e-4
+        Stop when the loss has not improved by more than ``tol`` for ``n_iter_no_change``
+        epochs in a row; None runs all ``max_epochs``.
+    n_iter_no_change : int, default=5
+        See ``tol``.
+    early_stopping : bool, default=False
+        Apply ``tol`` to the loss on a held-out ``validation_fraction`` of the rows.
+    validation_fraction : float, default=0.1
+        Share of rows held out with ``early_stopping``.
+    shuffle : bool, default=True
+        Visit the rows in a fresh random order every epoch (mini-batches).
+    scale : bool, default=True
+        Standardise the features internally; ``coef_`` still refers to the raw features.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the validation split.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        Weights w on the raw features.
+    intercept_ : float
+        The intercept b.
+    n_iter_ : int
+        Epochs run by the last ``fit`` (1 for ``partial_fit``).
+    t_ : int
+        Updates made since the last ``fit`` started.
+    status_ : {"converged", "max_epochs", "diverged", "stopped"}
+        How the last ``fit`` or ``partial_fit`` ended: the loss stopped improving by more than
+        ``tol``, the epochs ran out (always so for ``partial_fit``, which runs one epoch), or
+        the loss diverged (``coef_`` is then the last finite one).
+    message_ : str
+        The engine's one-line account of ``status_``, e.g. what to change after a divergence.
+    history_ : FitHistory
+        Per-epoch loss, validation loss, gradient norm and learning rate of the last call.
+    lr_ : float
+        The learning rate used: the chosen one for ``lr="auto"`` (the last line-search step
+        for ``batch_size="full"``).
+    scaler_mean_, scaler_scale_ : ndarray of shape (n_features,)
+        μ and σ of the internal standardisation (``scale=True`` only).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.estimators.linear import GDRegressor
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> reg = GDRegressor(penalty=None, tol=1e-12).fit(X, 2 * X[:, 0] + 1)
+    >>> round(float(reg.coef_[0]), 6), round(reg.intercept_, 6), reg.score(X, 2 * X[:, 0] + 1)
+    (2.0, 1.0, 1.0)
+    """
+
+    def __init__(
+        self, *, loss: str = "squared_error", penalty: str | None = "l2", alpha: float = 1e-4,
+        l1_ratio: float = 0.15, fit_intercept: bool = True,
+        optimizer: str | GradientTransformation = "sgd", lr: Any = "auto",
+        batch_size: int | str = "full", max_epochs: int = 1000, tol: float | None = 1e-4,
+        n_iter_no_change: int = 5, early_stopping: bool = False,
+        validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
+        random_state: Any = None, verbose: int = 0,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, scale=scale, random_state=random_state, verbose=verbose,
+        )  # fmt: skip
+
+    _losses: ClassVar[tuple[str, ...]] = _REGRESSION_LOSSES
+
+    def fit(self, X: Any, y: Any) -> GDRegressor:
+        """Fit from zeros for up to ``max_epochs`` epochs.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._train(X, y, partial=False)
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> GDRegressor:
+        """One epoch over ``(X, y)``, continuing from the current θ and optimizer state.
+
+        The first call (when not fitted yet) also fixes the internal scaling from this chunk.
+
+        Returns
+        -------
+        self
+        """
+        self._train(X, y, partial=True)
+        return self
+
+    def predict(self, X: Any) -> Array:
+        """Predicted values X·coef_ + intercept_, shape (n_samples,)."""
+        return self._raw_decision(X)
+
+    def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
+        return np.asarray(y, dtype=np.float64), 1
+
+    def _set_coef(self, coef: Array, intercept: Array) -> None:
+        self.coef_, self.intercept_ = coef, float(intercept)
+
+
+class GDClassifier(ClassifierMixin, _BaseGD):
+    """Linear classifier trained by gradient descent: logistic, multinomial (softmax) or SVM.
+
+    With ``loss="log_loss"`` two classes give binary logistic regression and more classes a
+    true multinomial (softmax) model — one joint model, not one-vs-rest. ``loss="softmax"``
+    uses the multinomial model for two classes too; ``loss="hinge"`` is a linear SVM and
+    takes two classes only. Labels may be any values (strings too): ``classes_`` holds them
+    sorted, and they are encoded 0/1 (log loss), −1/+1 (hinge) or 0..K−1 (softmax).
+
+    Parameters
+    ----------
+    loss : {"log_loss", "softmax", "hinge"}, default="log_loss"
+        The per-sample loss; ``predict_proba`` exists for the first two only.
+    penalty, alpha, l1_ratio, fit_intercept, optimizer, lr, batch_size, max_epochs, tol, \
+n_iter_no_change, early_stopping, validation_fraction, shuffle, scale, random_state, verbose
+        As for :class:`GDRegressor`. With ``penalty="l2"``, ``loss="log_loss"`` and
+        ``scale=False`` the model is ``LogisticRegression(C=1/(alpha·m))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights on the raw features: one row for a binary log-loss or hinge model, one per
+        class for the multinomial model.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The intercepts.
+    n_iter_, t_, status_, message_, history_, lr_, scaler_mean_, scaler_scale_, \
+n_features_in_, feature_names_in_
+        As for :class:`GDRegressor`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from descend.estimators.linear import GDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = GDClassifier(alpha=1e-3).fit(X, y)
+    >>> clf.coef_.shape, clf.score(X, y) > 0.95, round(float(clf.predict_proba(X[:1]).sum()), 12)
+    ((3, 4), True, 1.0)
+    """
+
+    def __init__(
+        self, *, loss: str = "log_loss", penalty: str | None = "l2", alpha: float = 1e-4,
+        l1_ratio: float = 0.15, fit_intercept: bool = True,
+        optimizer: str | GradientTransformation = "sgd", lr: Any = "auto",
+        batch_size: int | str = "full", max_epochs: int = 1000, tol: float | None = 1e-4,
+        n_iter_no_change: int = 5, early_stopping: bool = False,
+        validation_fraction: float = 0.1, shuffle: bool = True, scale: bool = True,
+        random_state: Any = None, verbose: int = 0,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, scale=scale, random_state=random_state, verbose=verbose,
+        )  # fmt: skip
+
+    _losses: ClassVar[tuple[str, ...]] = _CLASSIFICATION_LOSSES
+    classes_: NDArray[Any]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = self.loss != "hinge"
+        return tags
+
+    def fit(self, X: Any, y: Any) -> GDClassifier:
+        """Fit from zeros for up to ``max_epochs`` epochs.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self
+        """
+        self._train(X, y, partial=False)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> GDClassifier:
+        """One epoch over ``(X, y)``, continuing from the current θ and optimizer state.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like, optional
+            Every class label; required on the first call (when not fitted yet).
+
+        Returns
+        -------
+        self
+        """
+        self._train(X, y, partial=True, classes=classes)
+        return self
+
+    def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
+        check_classification_targets(y)
+        if first and classes is None and partial:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        labels = self.classes_ if not first else np.unique(y if classes is None else classes)
+        if not first and classes is not None and not np.array_equal(np.unique(classes), labels):
+            raise ValueError(f"classes={classes!r} differs from classes_={labels!r}")
+        if len(labels) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but the data "
+                f"contains only one class: {labels.tolist()!r}"
+            )
+        if self.loss == "hinge" and len(labels) > 2:
+            raise ValueError(
+                "Only binary classification is supported with loss='hinge': y has "
+                f"{len(labels)} classes; use loss='log_loss' or 'softmax' for multiclass"
+            )
+        codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
+        unseen = labels[codes] != y
+        if np.any(unseen):
+            raise ValueError(
+                f"y holds labels not in classes_ {labels.tolist()}: "
+                f"{np.unique(np.asarray(y)[unseen]).tolist()}"
+            )
+        self.classes_ = labels
+        if self.loss == "softmax" or len(labels) > 2:
+            return codes, len(labels)
+        return (2.0 * codes - 1.0 if self.loss == "hinge" else codes.astype(np.float64)), 1
+
+    def _set_coef(self, coef: Array, intercept: Array) -> None:
+        if coef.ndim == 1:
+            self.coef_, self.intercept_ = coef[None, :], intercept.reshape(1)
+        else:
+            self.coef_, self.intercept_ = np.ascontiguousarray(coef.T), intercept
+
+    def decision_function(self, X: Any) -> Array:
+        """Scores: shape (n_samples,) for two classes (> 0 means ``classes_[1]``), else
+        (n_samples, n_classes)."""
+        z = self._raw_decision(X)
+        return z[:, 1] - z[:, 0] if z.ndim == 2 and z.shape[1] == 2 else z
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """Predicted class labels, shape (n_samples,)."""
+        z = self.decision_function(X)
+        idx = (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
+        labels: NDArray[Any] = self.classes_[idx]
+        return labels
+
+    def _has_proba(self) -> bool:
+        if self.loss == "hinge":
+            raise AttributeError("probability estimates are not available for loss='hinge'")
+        return True
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X: Any) -> Array:
+        """Log-probabilities of the classes, shape (n_samples, n_classes), computed stably."""
+        z = self._raw_decision(X)
+        if z.ndim == 1:
+            return np.column_stack([log_expit(-z), log_expit(z)])
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_p: Array = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return log_p
+
+    @available_if(_has_proba)
+    def predict_proba(self, X: Any) -> Array:
+        """Class probabilities σ(z) or softmax(z), shape (n_samples, n_classes); rows sum to 1."""
+        z = self._raw_decision(X)
+        if z.ndim == 1:
+            return np.column_stack([expit(-z), expit(z)])
+        return np.exp(self.predict_log_proba(X))

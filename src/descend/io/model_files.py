@@ -1,0 +1,177 @@
+"""Model files of ``descend fit --out model.json``: JSON only (never pickle), written atomically.
+
+The schema (``format`` ``"descend-model"``, ``version`` 1)::
+
+    {
+      "format": "descend-model", "version": 1, "descend_version": "0.1.0",
+      "task": "regression" | "classification",
+      "loss": "squared_error", "penalty": "l2", "alpha": 0.0001,
+      "features": ["size_m2", "bedrooms", "age_years"],   # column names, in order
+      "target": "price_k",
+      "classes": null | ["setosa", "versicolor", "virginica"],  # sorted labels
+      "coef": [w₁, ..., w_d]            (regression)
+            | [[w₁, ..., w_d], ...]     (classification: one row, or one per class)
+      "intercept": b | [b₁, ...],
+      "scaler": null | {"mean": [...], "scale": [...]},   # informational: coef and intercept
+                                                          # already refer to the raw features
+      "metrics": {"train": {...}, "validation": {...}},
+      "training": {"optimizer": ..., "lr": ..., "batch_size": ..., "epochs": ..., ...}
+    }
+
+Predictions are z = X·coefᵀ + intercept on the raw features: the value itself for regression;
+for classification with one row of coefficients the label ``classes[1]`` where z > 0, else
+``classes[0]``; with one row per class the label of the largest score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from descend.base.errors import DataError
+from descend.base.files import atomic_write_bytes
+
+FORMAT = "descend-model"
+VERSION = 1
+_TASKS = ("regression", "classification")
+
+
+def model_document(
+    estimator: Any,
+    *,
+    task: str,
+    features: list[str],
+    target: str,
+    metrics: dict[str, Any],
+    training: dict[str, Any],
+) -> dict[str, Any]:
+    """The JSON document of a fitted GDRegressor or GDClassifier."""
+    from descend.base.version import __version__
+
+    coef = np.asarray(estimator.coef_, dtype=np.float64)
+    intercept: Any = np.asarray(estimator.intercept_, dtype=np.float64)
+    classes = None
+    if task == "classification":
+        classes = [_label(c) for c in estimator.classes_]
+        coef_out: Any = coef.reshape(-1, len(features)).tolist()
+        intercept = intercept.reshape(-1).tolist()
+    else:
+        coef_out = coef.reshape(-1).tolist()
+        intercept = float(intercept.reshape(-1)[0])
+    scaler = None
+    if getattr(estimator, "scaler_mean_", None) is not None:
+        scaler = {
+            "mean": np.asarray(estimator.scaler_mean_).tolist(),
+            "scale": np.asarray(estimator.scaler_scale_).tolist(),
+        }
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "descend_version": __version__,
+        "task": task,
+        "loss": estimator.loss,
+        "penalty": estimator.penalty,
+        "alpha": float(estimator.alpha),
+        "features": list(features),
+        "target": target,
+        "classes": classes,
+        "coef": coef_out,
+        "intercept": intercept,
+        "scaler": scaler,
+        "metrics": metrics,
+        "training": training,
+    }
+
+
+def _label(value: Any) -> Any:
+    """A class label as a JSON value (numbers stay numbers, everything else a string)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int | float | str | bool) else str(value)
+
+
+def save_model(document: dict[str, Any], path: Path) -> None:
+    """Write the document as JSON, atomically (temp file in the same folder, then rename)."""
+    text = json.dumps(document, indent=2, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+def _bad(path: Path, why: str) -> DataError:
+    return DataError(
+        f"{str(path)!r} is not a valid descend model file: {why}; "
+        "create one with 'descend fit ... --out model.json'"
+    )
+
+
+def _numbers(value: Any, shape_ok: Any, path: Path, what: str) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _bad(path, f"{what} must hold numbers") from None
+    if not shape_ok(arr) or not np.all(np.isfinite(arr)):
+        raise _bad(path, f"{what} has the wrong shape or non-finite values")
+    return arr
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    """Read and validate a model file; a :class:`DataError` says what is wrong with it."""
+    raw = Path(path).read_bytes()
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad(path, f"it is not JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise _bad(path, f"'format' is not {FORMAT!r}")
+    if doc.get("version") != VERSION:
+        raise _bad(path, f"version {doc.get('version')!r} is not supported (expected {VERSION})")
+    task = doc.get("task")
+    if task not in _TASKS:
+        raise _bad(path, f"'task' must be one of {', '.join(_TASKS)}")
+    features = doc.get("features")
+    if (
+        not isinstance(features, list)
+        or not features
+        or not all(isinstance(f, str) for f in features)
+    ):
+        raise _bad(path, "'features' must be a list of column names")
+    d = len(features)
+    if task == "regression":
+        doc["coef"] = _numbers(doc.get("coef"), lambda a: a.shape == (d,), path, "'coef'")
+        doc["intercept"] = float(
+            _numbers(doc.get("intercept"), lambda a: a.shape == (), path, "'intercept'")
+        )
+    else:
+        coef = _numbers(doc.get("coef"), lambda a: a.ndim == 2 and a.shape[1] == d, path, "'coef'")
+        k = coef.shape[0]
+        doc["coef"] = coef
+        doc["intercept"] = _numbers(
+            doc.get("intercept"), lambda a: a.shape == (k,), path, "'intercept'"
+        )
+        classes = doc.get("classes")
+        need = 2 if k == 1 else k
+        if not isinstance(classes, list) or len(classes) != need or k == 0:
+            raise _bad(path, f"'classes' must list {need} labels for {k} row(s) of coef")
+    return doc
+
+
+def predict(doc: dict[str, Any], X: NDArray[np.float64]) -> NDArray[Any]:
+    """Predictions of a loaded model for raw features X of shape (m, d)."""
+    coef = np.asarray(doc["coef"], dtype=np.float64)
+    if doc["task"] == "regression":
+        return np.asarray(X @ coef + doc["intercept"], dtype=np.float64)
+    z = X @ coef.T + np.asarray(doc["intercept"], dtype=np.float64)
+    classes = np.asarray(doc["classes"], dtype=object)
+    index = (z[:, 0] > 0).astype(np.intp) if z.shape[1] == 1 else np.argmax(z, axis=1)
+    return classes[index]
+
+
+def finite_or_none(value: float) -> float | None:
+    """A float for JSON: None for NaN or infinities."""
+    return float(value) if math.isfinite(value) else None
