@@ -20,9 +20,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import descend
-from descend.cli.app import app
 from descend.estimators.linear import GDClassifier, GDRegressor
 from descend.io.datasets import load_dataset
+from descend.main import app
 from descend.objectives.functions import FUNCTIONS, function
 from descend.optim.rules import OPTIMIZERS
 

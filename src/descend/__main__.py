@@ -1,3 +1,3 @@
-from descend.cli.app import main
+from descend.main import main
 
 main()

@@ -1,7 +1,8 @@
 """The ``descend`` command line: a thin face over the engine.
 
-Commands: ``minimize``, ``fit``, ``predict``, ``functions``, ``optimizers`` and ``demo``. Each
-parses its options, calls the engine and presents the result; none does any of the maths.
+Commands: ``minimize``, ``fit``, ``predict``, ``functions`` and ``optimizers`` (the
+``demo`` and ``lab`` faces are added by :mod:`descend.main`). Each parses its options,
+calls the engine and presents the result; none does any of the maths.
 
 Every error, whether from descend, from an option or from a file, ends as one line on stderr
 (``error: WHAT; WHAT TO DO``) and exit code 2; a run that diverged exits with code 1; nothing
@@ -14,7 +15,6 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
@@ -255,32 +255,4 @@ def _schedule_params(name: str) -> list[str]:
     return parameters_of(cast(Callable[..., Any], SCHEDULES[name]))[1:]
 
 
-@app.command("demo", epilog="Examples:\n\n  descend demo\n\n  descend demo --out /tmp/tour -q")
-def demo_command(
-    out: Annotated[
-        Path,
-        typer.Option("--out", help="Folder for the figures and index.html (created if missing)."),
-    ] = Path("descend-demo"),
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only where the report was written.")
-    ] = False,
-) -> None:
-    """The tour of everything the seed articles teach, on bundled data, in under a minute.
-
-    Writes the figures (PNG), an animated race (GIF) and an index.html report into --out.
-    """
-    from descend.demo.tour import run_demo
-
-    if out.exists() and not out.is_dir():
-        raise typer.BadParameter(f"{str(out)!r} is a file; give a folder", param_hint="--out")
-    summary = run_demo(out, quiet=quiet, console=_console(quiet=quiet))
-    if quiet:
-        sys.stdout.write(f"{summary['report']}\n")
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """The ``descend`` console script (and ``python -m descend``)."""
-    app(args=list(argv) if argv is not None else None, prog_name="descend")
-
-
-__all__ = ["EXIT_USAGE", "app", "main"]
+__all__ = ["EXIT_USAGE", "app"]

@@ -1,0 +1,50 @@
+"""The ``descend`` console script: one command line for every face.
+
+:mod:`descend.cli` holds the commands over the engine (minimize, fit, predict, functions,
+optimizers). The other faces are Python APIs (:func:`descend.demo.tour.run_demo`, ...); this
+module, the one place above all faces, wraps them as commands (``demo``) on the same command
+line, so that the faces never import each other.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from descend.cli.app import app
+from descend.cli.common import stdout_console as _console
+
+
+@app.command("demo", epilog="Examples:\n\n  descend demo\n\n  descend demo --out /tmp/tour -q")
+def demo_command(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the figures and index.html (created if missing)."),
+    ] = Path("descend-demo"),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only where the report was written.")
+    ] = False,
+) -> None:
+    """The tour of everything the seed articles teach, on bundled data, in under a minute.
+
+    Writes the figures (PNG), an animated race (GIF) and an index.html report into --out.
+    """
+    from descend.demo.tour import run_demo
+
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{str(out)!r} is a file; give a folder", param_hint="--out")
+    summary = run_demo(out, quiet=quiet, console=_console(quiet=quiet))
+    if quiet:
+        sys.stdout.write(f"{summary['report']}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The ``descend`` console script (and ``python -m descend``)."""
+    app(args=list(argv) if argv is not None else None, prog_name="descend")
+
+
+__all__ = ["app", "main"]
