@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from descend.base.errors import DescendError, UnknownNameError
+from descend.base.types import LearningRate
 from descend.cli.common import (
     EXIT_DIVERGED,
     FIGURE_SUFFIXES,
@@ -41,7 +42,7 @@ from descend.engine.strategies import RestartsResult, random_restarts
 from descend.objectives.expression import expression
 from descend.objectives.objective import Objective, as_objective
 from descend.optim.rules import OPTIMIZERS
-from descend.optim.transform import LearningRate, learning_rate_at
+from descend.optim.transform import learning_rate_at
 
 _IDENTIFIER = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_\- ]*\s*$")
 

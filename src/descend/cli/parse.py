@@ -25,9 +25,10 @@ from typing import Any, cast
 
 import typer
 
+from descend.base.types import LearningRate
 from descend.optim.rules import OPTIMIZERS
 from descend.optim.schedules import SCHEDULES, constant, warmup
-from descend.optim.transform import GradientTransformation, LearningRate, chain, clip, clip_norm
+from descend.optim.transform import GradientTransformation, chain, clip, clip_norm
 
 #: The schedule names the CLI knows: the engine's SCHEDULES plus the warm-up wrapper.
 SCHEDULE_NAMES: tuple[str, ...] = (*SCHEDULES, "warmup")

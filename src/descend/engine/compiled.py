@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.engine.result import Array
+from descend.base.types import Array
 from descend.optim.transform import GradientTransformation, learning_rate_at
 
 #: engine="auto" compiles an objective seen for the first time only for runs this long.

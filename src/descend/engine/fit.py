@@ -31,13 +31,13 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from descend.base.errors import DataError, HyperparameterError
+from descend.base.types import Array, LearningRate
 from descend.engine.batches import Batch, check_batch_size, epoch_order, train_validation_split
 from descend.engine.minimize import EXPLODE_FACTOR, _count
-from descend.engine.result import Array
 from descend.models.linear import LinearModel, check_data, check_theta
 from descend.optim.line_search import backtrack
 from descend.optim.rules import OPTIMIZERS, get_optimizer
-from descend.optim.transform import GradientTransformation, LearningRate, learning_rate_at
+from descend.optim.transform import GradientTransformation, learning_rate_at
 
 FitStatus = Literal["converged", "max_epochs", "diverged", "stopped"]
 

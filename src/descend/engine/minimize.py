@@ -19,16 +19,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from descend.base.errors import DescendError, ExpressionError, ShapeError
-from descend.engine.result import Array, History, Result, Status
+from descend.base.types import Array, LearningRate
+from descend.engine.result import History, Result, Status
 from descend.objectives.objective import Objective, as_objective
 from descend.optim.line_search import backtrack
 from descend.optim.rules import get_optimizer
-from descend.optim.transform import (
-    GradientTransformation,
-    LearningRate,
-    ScaleByScheduleState,
-    safe_norm,
-)
+from descend.optim.transform import GradientTransformation, ScaleByScheduleState, safe_norm
 
 #: J above EXPLODE_FACTOR · (1 + |J(θ₀)|) counts as divergence.
 EXPLODE_FACTOR = 1e12

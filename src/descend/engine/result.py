@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from descend.base.types import Array
+
 Status = Literal["converged", "max_iter", "stalled", "diverged", "stopped"]
 
 

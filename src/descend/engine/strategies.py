@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from descend.base.checks import check_positive
 from descend.base.errors import HyperparameterError, ShapeError
+from descend.base.types import Array, LearningRate
 from descend.engine.minimize import _check_loop_args, as_start, minimize
-from descend.engine.result import Array, History, Result
+from descend.engine.result import History, Result
 from descend.objectives.objective import Objective, as_objective
 from descend.optim.rules import get_optimizer
-from descend.optim.transform import GradientTransformation, LearningRate, check_positive
+from descend.optim.transform import GradientTransformation
 
 
 @dataclass(frozen=True)

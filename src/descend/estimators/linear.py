@@ -40,13 +40,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from descend.base.checks import check_lr
 from descend.base.errors import HyperparameterError, UnknownNameError
 from descend.engine.batches import check_batch_size
 from descend.engine.fit import FitResult, _with_lr, fit
 from descend.models.linear import LinearModel
 from descend.models.losses import LOSSES
 from descend.optim.rules import OPTIMIZERS, get_optimizer
-from descend.optim.transform import GradientTransformation, check_lr
+from descend.optim.transform import GradientTransformation
 
 Array = NDArray[np.float64]
 _DTYPES = [np.float64, np.float32]

@@ -50,10 +50,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from descend.base.types import Array
 from descend.engine.batches import EpochOrder
 from descend.engine.compiled import RULES, hyper_vector
 from descend.engine.fit import EpochOutput, run_epoch
-from descend.engine.result import Array
 from descend.models.linear import LinearModel
 from descend.models.losses import (
     AbsoluteLoss,

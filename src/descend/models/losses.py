@@ -43,8 +43,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit
 
+from descend.base.checks import check_positive
 from descend.base.errors import UnknownNameError
-from descend.optim.transform import check_positive
 
 Array = NDArray[np.float64]
 Task = Literal["regression", "binary", "multiclass"]

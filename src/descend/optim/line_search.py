@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from descend.engine.result import Array
+from descend.base.types import Array
 
 #: Armijo's sufficient-decrease constant c.
 ARMIJO_C = 1e-4

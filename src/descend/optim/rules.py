@@ -18,14 +18,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from descend.base.checks import check_positive, check_unit_interval
+from descend.base.types import Array, LearningRate
 from descend.optim.transform import (
-    Array,
     GradientTransformation,
-    LearningRate,
     add_decayed_weights,
     chain,
-    check_positive,
-    check_unit_interval,
     scale_by_learning_rate,
 )
 

@@ -20,8 +20,9 @@ import bisect
 import math
 from collections.abc import Sequence
 
+from descend.base.checks import check_lr, check_positive
 from descend.base.errors import HyperparameterError
-from descend.optim.transform import Schedule, check_lr, check_positive
+from descend.base.types import Schedule
 
 
 def _check_lr0(lr0: float) -> None:

@@ -23,13 +23,9 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 
-from descend.base.errors import HyperparameterError
-
-Array = NDArray[np.float64]
-Schedule = Callable[[int], float]
-LearningRate = float | Schedule
+from descend.base.checks import check_lr, check_positive
+from descend.base.types import Array, LearningRate
 
 
 class GradientTransformation(NamedTuple):
@@ -84,36 +80,6 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
     lrs = [t.hyperparams["lr"] for t in transforms if t.hyperparams and "lr" in t.hyperparams]
     # a chain around one rule keeps that rule's learning rate visible (for the history)
     return GradientTransformation(init, update, None, {"lr": lrs[0]} if len(lrs) == 1 else None)
-
-
-def check_lr(lr: LearningRate) -> None:
-    """Raise :class:`HyperparameterError` unless ``lr`` is a positive float or a schedule."""
-    if callable(lr):
-        return
-    if isinstance(lr, bool) or not isinstance(lr, int | float | np.floating | np.integer):
-        raise HyperparameterError(
-            f"lr={lr!r} is not a number; give a positive float, a schedule, or 'auto'"
-        )
-    if not np.isfinite(lr) or lr <= 0:
-        raise HyperparameterError(f"lr={lr!r} must be a positive finite number, e.g. lr=0.01")
-
-
-def check_unit_interval(name: str, value: float) -> None:
-    """Raise :class:`HyperparameterError` unless ``0 <= value < 1`` (decay rates)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise HyperparameterError(f"{name}={value!r} is not a number; use a value in [0, 1)")
-    if not 0.0 <= value < 1.0:
-        raise HyperparameterError(f"{name}={value!r} must be in [0, 1), e.g. {name}=0.9")
-
-
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    """Raise :class:`HyperparameterError` unless ``value`` is positive (or zero if allowed)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise HyperparameterError(f"{name}={value!r} is not a number")
-    ok = value >= 0 if allow_zero else value > 0
-    if not (ok and np.isfinite(value)):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise HyperparameterError(f"{name}={value!r} must be finite and {bound}")
 
 
 def safe_norm(v: Array, *, rows: bool = False) -> Any:
