@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import inspect
 import math
 import re
@@ -24,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from descend.base.errors import DescendError, UnknownNameError
+from descend.base.names import did_you_mean, normalise
 from descend.base.types import LearningRate
 from descend.cli.common import (
     EXIT_DIVERGED,
@@ -64,15 +64,11 @@ class Problem:
         return len(self.variables)
 
 
-def _builtin_key(text: str) -> str:
-    return text.strip().lower().replace("-", "_").replace(" ", "_")
-
-
 def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Problem:
     """A built-in function (by name) or a parsed formula; unknown bare names are errors."""
     from descend.objectives.functions import FUNCTIONS, function
 
-    key = _builtin_key(text)
+    key = normalise(text)
     if key in FUNCTIONS:
         fn = function(key)
         if x0_text is not None:
@@ -83,8 +79,7 @@ def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Pr
         minima = [list(map(float, np.ravel(m))) for m in (fn.minima or [])]
         return Problem(fn, fn.name, tuple(fn.variables), fn.formula, (), fn, minima)
     if _IDENTIFIER.match(text):
-        close = difflib.get_close_matches(key, list(FUNCTIONS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(key, FUNCTIONS)
         raise UnknownNameError(
             f"unknown function {text.strip()!r}; {hint}list the built-ins with "
             "'descend functions', or write a formula such as \"x**2 + y**2\""

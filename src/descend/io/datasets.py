@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from descend.base.errors import UnknownNameError
+from descend.base.names import normalise, unknown_name
 from descend.io.table import Table, load_table
 
 __all__ = ["DATASETS", "load_dataset"]
@@ -102,10 +102,6 @@ _CSV_TARGETS: dict[str, str] = {
 }
 
 _IRIS_FEATURES = ("sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm")
-
-
-def _normalise(name: str) -> str:
-    return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 def load_dataset(name: str, *, dtype: DTypeLike = np.float64) -> Table:
@@ -140,11 +136,9 @@ def load_dataset(name: str, *, dtype: DTypeLike = np.float64) -> Table:
     >>> load_dataset("iris").X.shape
     (150, 4)
     """
-    key = _normalise(name) if isinstance(name, str) else name
+    key = normalise(name) if isinstance(name, str) else name
     if key not in DATASETS:
-        raise UnknownNameError(
-            f"unknown dataset {name!r}; the bundled datasets are: {', '.join(DATASETS)}"
-        )
+        raise unknown_name(name, DATASETS, "dataset", "the bundled datasets are")
     if key == "iris":
         return _iris(dtype)
     resource = importlib.resources.files("descend").joinpath("data", f"{key}.csv")

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from scipy.special import expit
 
 from descend.base.checks import check_positive
-from descend.base.errors import UnknownNameError
+from descend.base.names import normalise, unknown_name
 
 Array = NDArray[np.float64]
 Task = Literal["regression", "binary", "multiclass"]
@@ -272,7 +272,7 @@ def get_loss(loss: str | Loss) -> Loss:
         return loss
     if not isinstance(loss, str):
         raise TypeError(f"loss must be a name or a Loss, not {type(loss).__name__}")
-    key = loss.strip().lower().replace("-", "_")
+    key = normalise(loss)
     if key not in LOSSES:
-        raise UnknownNameError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
+        raise unknown_name(loss, LOSSES, "loss")
     return LOSSES[key]

@@ -22,7 +22,6 @@ Simulation Experiments).
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 from collections.abc import Callable
@@ -31,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from descend.base.errors import HyperparameterError, ShapeError, UnknownNameError
+from descend.base.errors import HyperparameterError, ShapeError
+from descend.base.names import normalise, unknown_name
 from descend.objectives.formulas import (
     _ackley,
     _ackley_grad,
@@ -478,15 +478,10 @@ def function(name: str, n: int | None = None) -> BuiltinFunction:
     >>> function("sphere", n=3).variables
     ('x1', 'x2', 'x3')
     """
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    key = normalise(str(name))
     spec = FUNCTIONS.get(key)
     if spec is None:
-        close = difflib.get_close_matches(key, list(FUNCTIONS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UnknownNameError(
-            f"unknown built-in function {name!r}; {hint}the built-in functions are: "
-            + ", ".join(FUNCTIONS)
-        )
+        raise unknown_name(name, FUNCTIONS, "built-in function", "the built-in functions are")
     if spec.n is not None:
         if n is not None and n != spec.n:
             raise ShapeError(

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from descend.base.checks import check_positive, check_unit_interval
+from descend.base.names import normalise, unknown_name
 from descend.base.types import Array, LearningRate
 from descend.optim.transform import (
     GradientTransformation,
@@ -319,12 +320,8 @@ def get_optimizer(
         raise TypeError(
             f"optimizer must be a name or a GradientTransformation, not {type(optimizer).__name__}"
         )
-    key = optimizer.strip().lower()
+    key = normalise(optimizer)
     if key not in OPTIMIZERS:
-        from descend.base.errors import UnknownNameError
-
-        raise UnknownNameError(
-            f"unknown optimizer {optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
-        )
+        raise unknown_name(optimizer, OPTIMIZERS, "optimizer")
     factory = OPTIMIZERS[key]
     return factory() if lr is None else factory(lr)
