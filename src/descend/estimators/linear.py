@@ -44,7 +44,7 @@ from descend.base.checks import check_lr
 from descend.base.errors import HyperparameterError, UnknownNameError
 from descend.engine.batches import check_batch_size
 from descend.engine.fit import FitResult, _with_lr, fit
-from descend.models.linear import LinearModel
+from descend.models.linear import LinearModel, labels, scores
 from descend.models.losses import LOSSES
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
@@ -225,8 +225,7 @@ class _BaseGD(BaseEstimator):
         """X·coef_ᵀ + intercept_ on validated raw features, shape (m,) or (m, K)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        coef = np.asarray(self.coef_, dtype=np.float64)
-        z: Array = (X @ coef.T.astype(X.dtype)).astype(np.float64) + self.intercept_
+        z = scores(X, self.coef_, self.intercept_)
         return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
 
 
@@ -511,10 +510,7 @@ n_features_in_, feature_names_in_
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,)."""
-        z = self.decision_function(X)
-        idx = (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
-        labels: NDArray[Any] = self.classes_[idx]
-        return labels
+        return labels(self.decision_function(X), self.classes_)
 
     def _has_proba(self) -> bool:
         if self.loss == "hinge":

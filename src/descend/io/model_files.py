@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from descend.base.errors import DataError
 from descend.base.files import atomic_write_bytes
+from descend.models.linear import labels, scores
 
 FORMAT = "descend-model"
 VERSION = 1
@@ -163,13 +164,10 @@ def load_model(path: Path) -> dict[str, Any]:
 
 def predict(doc: dict[str, Any], X: NDArray[np.float64]) -> NDArray[Any]:
     """Predictions of a loaded model for raw features X of shape (m, d)."""
-    coef = np.asarray(doc["coef"], dtype=np.float64)
+    z = scores(X, doc["coef"], doc["intercept"])
     if doc["task"] == "regression":
-        return np.asarray(X @ coef + doc["intercept"], dtype=np.float64)
-    z = X @ coef.T + np.asarray(doc["intercept"], dtype=np.float64)
-    classes = np.asarray(doc["classes"], dtype=object)
-    index = (z[:, 0] > 0).astype(np.intp) if z.shape[1] == 1 else np.argmax(z, axis=1)
-    return classes[index]
+        return z
+    return labels(z, np.asarray(doc["classes"], dtype=object))
 
 
 def finite_or_none(value: float) -> float | None:

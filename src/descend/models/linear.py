@@ -187,10 +187,8 @@ class LinearModel:
 
         The product is taken in X's dtype (float32 data is not copied to float64).
         """
-        X = _floating(X)
         coef, intercept = self.unpack(theta)
-        z = (X @ coef.astype(X.dtype, copy=False)).astype(np.float64, copy=False)
-        return z + intercept
+        return scores(X, coef.T, intercept)
 
     def penalty_value(self, theta: Array) -> float:
         """R(w), the penalty of the weights (0 without a penalty).
@@ -256,6 +254,36 @@ class LinearModel:
         if value:
             f = float(np.mean(self.loss_fn.value(z, y))) + self.penalty_value(theta)
         return f, grad
+
+
+def scores(X: Any, coef: Any, intercept: Any) -> Array:
+    """The linear decision function z = X·coefᵀ + b, as float64: the one formula behind every
+    prediction (models, estimators, model files).
+
+    ``coef`` has shape (d,) for one output, giving z of shape (m,), or (K, d), one row per
+    output, giving (m, K). The product is taken in X's dtype (float32 data is not copied).
+
+    >>> scores(np.array([[1.0, 2.0]]), np.array([3.0, 4.0]), 0.5)
+    array([11.5])
+    """
+    X = _floating(X)
+    w = np.asarray(coef, dtype=np.float64)
+    z = (X @ w.T.astype(X.dtype, copy=False)).astype(np.float64, copy=False)
+    return z + np.asarray(intercept, dtype=np.float64)
+
+
+def labels(z: Array, classes: Any) -> NDArray[Any]:
+    """Predicted labels from scores: ``classes[1]`` where z > 0 for one score per row (shape
+    (m,) or (m, 1)), else the class of the largest score.
+
+    >>> labels(np.array([-1.0, 2.0]), np.array(["no", "yes"])).tolist()
+    ['no', 'yes']
+    """
+    z = np.asarray(z)
+    one = z.ndim == 1 or z.shape[1] == 1
+    index = (z.reshape(len(z), -1)[:, 0] > 0).astype(np.intp) if one else np.argmax(z, axis=1)
+    picked: NDArray[Any] = np.asarray(classes)[index]
+    return picked
 
 
 def linear_regression(
