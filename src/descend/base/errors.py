@@ -8,7 +8,8 @@ all at once; each is also a ``ValueError`` (or ``TypeError``) so generic code ke
     ├── HyperparameterError   (ValueError)  lr <= 0, beta outside [0, 1), an unknown optimizer...
     ├── ShapeError            (ValueError)  x0 of the wrong length, a gradient of the wrong shape
     ├── DataError             (ValueError)  a table or array that cannot be used for training
-    └── UnknownNameError      (ValueError)  a built-in function, optimizer, loss... not found
+    ├── UnknownNameError      (ValueError)  a built-in function, optimizer, loss... not found
+    └── MissingDependencyError (ImportError) an optional library (an extra) is not installed
 
 Messages name the bad value and, where there is one, the fix.
 """
@@ -45,3 +46,7 @@ class DataError(DescendError, ValueError):
 
 class UnknownNameError(DescendError, ValueError):
     """A name (built-in function, optimizer, loss, schedule) that descend does not know."""
+
+
+class MissingDependencyError(DescendError, ImportError):
+    """An optional library is missing; the message names the ``pip install "descend[...]"``."""

@@ -39,7 +39,6 @@ from descend.cli.parse import build_optimizer, parse_lr, parse_number, parse_sch
 from descend.engine.minimize import minimize
 from descend.engine.result import Result
 from descend.engine.strategies import RestartsResult, random_restarts
-from descend.objectives.expression import expression
 from descend.objectives.objective import Objective, as_objective
 from descend.optim.rules import OPTIMIZERS
 from descend.optim.transform import learning_rate_at
@@ -85,6 +84,8 @@ def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Pr
             "'descend functions', or write a formula such as \"x**2 + y**2\""
         )
     names = None if variables is None else [v.strip() for v in variables.split(",")]
+    from descend.objectives.expression import expression  # SymPy loads only for a formula
+
     expr = expression(text, names)
     return Problem(expr, text, tuple(expr.variables), text, tuple(expr.gradient_formulas))
 

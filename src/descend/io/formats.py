@@ -12,11 +12,10 @@ import csv
 import os
 import re
 from collections.abc import Iterable, Sequence
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import Any
 
 from descend.base.errors import DataError, ShapeError
+from descend.base.extras import require
 
 __all__ = ["SUPPORTED_EXTENSIONS", "FileNotFoundDataError", "read_table_columns"]
 
@@ -33,6 +32,14 @@ PathLike = str | os.PathLike[str]
 # pandas writes a non-default index into Parquet as a column named like this; it is row
 # labels, never a feature, so ``features=None`` leaves it out.
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+
+
+def pyarrow() -> Any:
+    """The pyarrow module (CSV and Parquet reading), with its parquet and csv parts loaded."""
+    pa = require("pyarrow", "parquet", "CSV and Parquet tables")
+    require("pyarrow.parquet", "parquet")
+    require("pyarrow.csv", "parquet")
+    return pa
 
 
 class FileNotFoundDataError(DataError, FileNotFoundError):
@@ -93,8 +100,9 @@ def _csv_header(path: str, fmt: str) -> list[str]:
 
 
 def _parquet_names(path: str) -> list[str]:
+    pa = pyarrow()
     try:
-        return list(pq.read_schema(path).names)
+        return list(pa.parquet.read_schema(path).names)
     except (pa.ArrowException, OSError) as e:
         raise _parquet_error(path, e) from None
 

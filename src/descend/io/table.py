@@ -66,10 +66,9 @@ from descend.io.formats import (
     _checked_path,
     _no_rows,
     _resolve_columns,
+    pyarrow,
     read_table_columns,
 )
-from descend.io.read import _read, _stream
-from descend.io.validate import _arrays, _features, _float_dtype, _Rows
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -211,6 +210,10 @@ def load_table(
            [5.]], dtype=float32), array(['cat', 'dog'], dtype=object))
     >>> tmp.cleanup()
     """
+    pyarrow()
+    from descend.io.read import _read
+    from descend.io.validate import _arrays, _float_dtype, _Rows
+
     dt = _float_dtype(dtype)
     p, fmt, chosen = _source(path, target, features)
     table = _read(p, fmt, [*chosen, target])
@@ -271,6 +274,10 @@ def load_features(
            [7., 6.]]), ('slept', 'hours'))
     >>> tmp.cleanup()
     """
+    pyarrow()
+    from descend.io.read import _read
+    from descend.io.validate import _features, _float_dtype, _Rows
+
     dt = _float_dtype(dtype)
     p, fmt, chosen = _source(path, None, features)
     table = _read(p, fmt, chosen)
@@ -330,6 +337,10 @@ def iter_batches(
     [((2, 1), [0.0, 2.0]), ((2, 1), [4.0, 6.0]), ((1, 1), [8.0])]
     >>> tmp.cleanup()
     """
+    pyarrow()
+    from descend.io.read import _stream
+    from descend.io.validate import _float_dtype
+
     dt = _float_dtype(dtype)
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int | np.integer):
         raise DataError(f"batch_rows={batch_rows!r}; give a whole number of rows, e.g. 65536")

@@ -41,7 +41,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 
 from descend.base.checks import check_positive
 from descend.base.names import normalise, unknown_name
@@ -174,6 +173,8 @@ class LogLoss(Loss):
         return np.logaddexp(0.0, z) - np.asarray(y, dtype=np.float64) * z
 
     def dz(self, z: Any, y: Any) -> Array:
+        from scipy.special import expit  # scipy loads on the first logistic gradient
+
         return expit(np.asarray(z, dtype=np.float64)) - np.asarray(y, dtype=np.float64)
 
 
