@@ -12,7 +12,7 @@ Code that needs one calls :func:`require`, which imports it or raises one line n
 ...     require("nosuchmod", "plot", "figures")
 ... except ImportError as error:
 ...     print(error)
-figures need nosuchmod, which is not installed: pip install "descend[plot]"
+nosuchmod is needed for figures but is not installed: pip install "descend[plot]"
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def require(module: str, extra: str, what: str | None = None) -> ModuleType:
         if exc.name is not None and exc.name.split(".")[0] != top:
             raise  # the module is there but one of its own imports failed: show that
         package = _DISTRIBUTIONS.get(top, top)
-        need = f"{what} need" if what else "this needs"
+        use = f"needed for {what}" if what else "needed here"
         raise MissingDependencyError(
-            f'{need} {package}, which is not installed: pip install "descend[{extra}]"'
+            f'{package} is {use} but is not installed: pip install "descend[{extra}]"'
         ) from exc

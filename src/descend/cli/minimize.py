@@ -39,7 +39,8 @@ from descend.cli.parse import build_optimizer, parse_lr, parse_number, parse_sch
 from descend.engine.minimize import minimize
 from descend.engine.result import Result
 from descend.engine.strategies import RestartsResult, random_restarts
-from descend.objectives.objective import Objective, as_objective
+from descend.objectives.objective import Objective
+from descend.objectives.resolve import as_objective
 from descend.optim.rules import OPTIMIZERS
 from descend.optim.transform import learning_rate_at
 

@@ -21,7 +21,8 @@ import numpy as np
 from descend.base.errors import DescendError, ExpressionError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.result import History, Result, Status
-from descend.objectives.objective import Objective, as_objective
+from descend.objectives.objective import Objective
+from descend.objectives.resolve import as_objective
 from descend.optim.line_search import backtrack
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation, ScaleByScheduleState, safe_norm

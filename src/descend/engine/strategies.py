@@ -25,7 +25,8 @@ from descend.base.errors import HyperparameterError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.minimize import _check_loop_args, as_start, minimize
 from descend.engine.result import History, Result
-from descend.objectives.objective import Objective, as_objective
+from descend.objectives.objective import Objective
+from descend.objectives.resolve import as_objective
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation
 

@@ -42,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from descend.base.checks import check_lr
 from descend.base.errors import HyperparameterError, UnknownNameError
+from descend.base.types import Array
 from descend.engine.batches import check_batch_size
 from descend.engine.fit import FitResult, _with_lr, fit
 from descend.models.linear import LinearModel, labels, scores
@@ -49,7 +50,6 @@ from descend.models.losses import LOSSES
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
 
-Array = NDArray[np.float64]
 _DTYPES = [np.float64, np.float32]
 _REGRESSION_LOSSES = tuple(k for k, v in LOSSES.items() if v.task == "regression")
 _CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")

@@ -49,9 +49,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from descend.base.errors import DataError, HyperparameterError, ShapeError
+from descend.base.types import Array
 from descend.models.losses import Loss, get_loss
 
-Array = NDArray[np.float64]
 Penalty = Literal["l2", "l1", "elasticnet"] | None
 PENALTIES = (None, "l2", "l1", "elasticnet")
 

@@ -40,12 +40,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from descend.base.checks import check_positive
 from descend.base.names import normalise, unknown_name
+from descend.base.types import Array
 
-Array = NDArray[np.float64]
 Task = Literal["regression", "binary", "multiclass"]
 
 

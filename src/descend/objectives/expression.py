@@ -49,10 +49,10 @@ from typing import Any
 
 import numpy as np
 import sympy
-from numpy.typing import NDArray
 from sympy.printing.numpy import NumPyPrinter
 
 from descend.base.errors import ExpressionError, ShapeError
+from descend.base.types import Array
 from descend.objectives.objective import Objective
 from descend.objectives.parse import _CONSTANTS, _FUNCTIONS, _UNDEFINED, _check_text, _Parser
 from descend.objectives.parse import FUNCTIONS as FUNCTIONS
@@ -61,8 +61,6 @@ from descend.objectives.parse import MAX_DIGITS as MAX_DIGITS
 from descend.objectives.parse import MAX_EXPONENT as MAX_EXPONENT
 from descend.objectives.parse import MAX_LENGTH as MAX_LENGTH
 from descend.objectives.parse import MAX_VARIABLES as MAX_VARIABLES
-
-Array = NDArray[np.float64]
 
 
 def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -> tuple[str, ...]:

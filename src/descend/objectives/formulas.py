@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from descend.base.types import Array
 
 _TWO_PI = 2.0 * math.pi
 

@@ -28,10 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from descend.base.errors import HyperparameterError, ShapeError
 from descend.base.names import normalise, unknown_name
+from descend.base.types import Array
 from descend.objectives.formulas import (
     _ackley,
     _ackley_grad,
@@ -65,7 +66,6 @@ from descend.objectives.formulas import (
 )
 from descend.objectives.objective import Objective
 
-Array = NDArray[np.float64]
 #: A value or gradient implementation on a ``(..., n)`` array of points.
 Kernel = Callable[[Array], Array]
 Box = tuple[tuple[float, float], ...]

@@ -16,15 +16,13 @@ value (and one gradient row) per point; otherwise the points are evaluated one a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from descend.base.errors import ShapeError
-
-Array = NDArray[np.float64]
+from descend.base.types import Array
 
 #: Relative step of the central difference: h = eps**(1/3) * max(1, |x|) balances truncation
 #: error (O(h²)) against rounding error (O(eps/h)).
@@ -142,35 +140,3 @@ class Objective:
                 f"x0 has {x.shape[-1]} value(s) but {self.name} takes {self.n}{names}; "
                 f"give one starting value per parameter"
             )
-
-
-def as_objective(fun: Any, grad: Callable[[Array], Any] | None = None) -> Objective:
-    """Turn what a user passed as ``fun`` into an :class:`Objective`.
-
-    Accepts an Objective, a built-in function name (``"rosenbrock"``), a text expression
-    (``"x**2 + y**2"``), an :class:`~descend.Expression`, or a Python callable.
-    """
-    if isinstance(fun, Objective):
-        return fun
-    if isinstance(fun, str):
-        from descend.objectives.expression import expression
-        from descend.objectives.functions import FUNCTIONS, function
-
-        key = fun.strip().lower().replace("-", "_").replace(" ", "_")
-        fun = function(key) if key in FUNCTIONS else expression(fun)
-    to_objective = getattr(fun, "to_objective", None)
-    if callable(to_objective):
-        obj = to_objective()
-        if not isinstance(obj, Objective):
-            raise TypeError(f"{type(fun).__name__}.to_objective() did not return an Objective")
-        if hasattr(fun, "sympy") and "expression" not in obj.meta:
-            # a text expression: the compiled engine generates its code from the SymPy form
-            obj = replace(obj, meta={**obj.meta, "expression": fun})
-        return obj
-    if not callable(fun):
-        raise TypeError(
-            "fun must be a callable, an expression string or a built-in name, "
-            f"not {type(fun).__name__}"
-        )
-    name = getattr(fun, "__name__", "f")
-    return Objective(fun=fun, grad=grad, name=name if name != "<lambda>" else "f")

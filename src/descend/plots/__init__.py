@@ -26,6 +26,10 @@ racing GIF/MP4) and ``_plot_files`` (:func:`save_figure`, atomic writes).
 
 from __future__ import annotations
 
+from descend.base.extras import require as _require
+
+_require("matplotlib", "plot", "descend.plots")
+
 from descend.plots.animation import MAX_FRAMES, animate_race
 from descend.plots.curves import plot_curve_1d, plot_learning_rates, plot_loss
 from descend.plots.files import save_figure

@@ -13,18 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
-from numpy.typing import NDArray
 
 from descend.base.errors import DescendError, ShapeError
+from descend.base.types import Array
 
-Array = NDArray[np.float64]
 Limits = tuple[float, float]
 
 
 def _evaluator(f: Any) -> Callable[[Array], Array]:
     """``f`` as a function from a ``(k, n)`` array of points to ``(k,)`` values."""
     if isinstance(f, str):
-        from descend.objectives.objective import as_objective
+        from descend.objectives.resolve import as_objective
 
         f = as_objective(f)
     fn = next(
