@@ -140,8 +140,13 @@ def _kernel() -> Callable[..., Any]:
         return _cache["kernel"]
     import numba
 
+    from descend.engine import stopping
+
+    divergence = numba.njit(inline="always")(stopping.divergence)
+    patience_count = numba.njit(inline="always")(stopping.patience_count)
+
     @numba.njit(cache=True)
-    def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign, explode):
+    def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign):
         n = x0.size
         x = x0.copy()
         beta, beta2, eps, wd, flag, mom = hp[0], hp[1], hp[2], hp[3], hp[4] > 0, hp[5]
@@ -161,7 +166,7 @@ def _kernel() -> Callable[..., Any]:
         path[0] = x
         fun[0] = f
         gnorm[0] = math.sqrt(np.dot(g, g))
-        status, t, since, best, div_at, used = 1, 0, 0, f, -1, 0.0
+        status, t, since, best, div_at, used, fell = 1, 0, 0, f, -1, 0.0, False
         f_new = f
         while True:
             if gnorm[t] < tol:
@@ -219,8 +224,9 @@ def _kernel() -> Callable[..., Any]:
             finite = math.isfinite(f_new)
             for i in range(n):
                 finite = finite and math.isfinite(x_new[i]) and math.isfinite(g_new[i])
-            if not finite or f_new > f_start + explode * (1.0 + abs(f_start)):
-                status, div_at = 3, t
+            kind = divergence(f_new, f_start, finite)
+            if kind != 0:
+                status, div_at, fell = 3, t, kind == 2
                 t -= 1
                 break
             d2 = 0.0
@@ -231,13 +237,10 @@ def _kernel() -> Callable[..., Any]:
             path[t] = x
             fun[t] = f
             gnorm[t] = math.sqrt(np.dot(g, g))
-            if f < best:
-                best, since = f, 0
-            else:
-                since += 1
-                if patience > 0 and since >= patience:
-                    status = 2
-                    break
+            best, since = patience_count(f, best, since)
+            if patience > 0 and since >= patience:
+                status = 2
+                break
         return (
             x,
             f,
@@ -250,6 +253,7 @@ def _kernel() -> Callable[..., Any]:
             div_at,
             used,
             f_new,
+            fell,
         )
 
     _cache["kernel"] = run
@@ -265,13 +269,12 @@ def run_compiled(
     tol: float,
     patience: int | None,
     sign: float,
-    explode: float,
 ) -> tuple[Any, ...]:
     """Run the compiled loop; returns the arrays :func:`descend.minimize` builds its Result from."""
     lrs = learning_rates(opt, max_iter)
     code = RULES[opt.name or ""]
     out = _kernel()(
         vg, x0, code, hyper_vector(opt), lrs, max_iter, float(tol), int(patience or 0),
-        float(sign), float(explode),
+        float(sign),
     )  # fmt: skip
     return (*out, lrs)

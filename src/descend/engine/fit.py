@@ -33,11 +33,11 @@ import numpy as np
 from descend.base.errors import DataError, HyperparameterError
 from descend.base.types import Array, LearningRate
 from descend.engine.batches import Batch, check_batch_size, epoch_order, train_validation_split
-from descend.engine.minimize import EXPLODE_FACTOR, _count
+from descend.engine.stopping import FINE, divergence, tol_count
 from descend.models.linear import LinearModel, check_data, check_theta
 from descend.optim.line_search import backtrack
 from descend.optim.rules import OPTIMIZERS, get_optimizer
-from descend.optim.transform import GradientTransformation, learning_rate_at
+from descend.optim.transform import GradientTransformation, learning_rate_at, update_count
 
 FitStatus = Literal["converged", "max_epochs", "diverged", "stopped"]
 
@@ -345,7 +345,7 @@ def fit(
             return out, alpha, known
         order = epoch_order(len(X), size, rng, shuffle)
         out = runner(model, X, y, theta, opt, state, order, record=record_path)
-        return out, _rate_at(rate, _count(out.state) - 1), None
+        return out, _rate_at(rate, update_count(out.state) - 1), None
 
     with np.errstate(all="ignore"):
         return _loop(
@@ -409,7 +409,7 @@ def _loop(
     f, g = evaluate(theta, X, y)
     if not (math.isfinite(f) and np.isfinite(g).all()):
         raise DataError(f"the loss is not finite at the start θ₀ (J = {f}); scale the features")
-    limit = EXPLODE_FACTOR * (1.0 + abs(f))
+    f_start = f
     val = _val_loss(model, theta, X_val, y_val)
     losses, vals, norms, lrs = [f], [val], [float(np.linalg.norm(g))], [math.nan]
     path: list[Array] = [theta.copy()]
@@ -423,8 +423,8 @@ def _loop(
         epoch += 1
         out, used, known = advance(theta, state, f, g)
         f_new, g_new = known if known else evaluate(out.theta, X, y)
-        finite = out.finite and math.isfinite(f_new) and np.isfinite(g_new).all()
-        if not (finite and f_new <= limit):
+        finite = out.finite and math.isfinite(f_new) and bool(np.isfinite(g_new).all())
+        if divergence(f_new, f_start, finite) != FINE:
             status = "diverged"
             message = _diverged_message(epoch, n_steps + out.n_steps, used)
             break
@@ -446,8 +446,7 @@ def _loop(
             break
         if tol is not None:
             score = val if X_val is not None else f
-            stale = stale + 1 if score > best - tol else 0
-            best = min(best, score)
+            best, stale = tol_count(score, best, stale, tol)
             if stale >= n_iter_no_change:
                 which = "validation" if X_val is not None else "training"
                 status = "converged"

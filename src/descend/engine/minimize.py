@@ -21,14 +21,12 @@ import numpy as np
 from descend.base.errors import DescendError, ExpressionError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.result import History, Result, Status
+from descend.engine.stopping import FINE, UNBOUNDED, divergence, patience_count
 from descend.objectives.objective import Objective
 from descend.objectives.resolve import as_objective
 from descend.optim.line_search import backtrack
 from descend.optim.rules import get_optimizer
-from descend.optim.transform import GradientTransformation, ScaleByScheduleState, safe_norm
-
-#: J above EXPLODE_FACTOR · (1 + |J(θ₀)|) counts as divergence.
-EXPLODE_FACTOR = 1e12
+from descend.optim.transform import GradientTransformation, safe_norm, update_count
 
 
 class Step(NamedTuple):
@@ -59,23 +57,7 @@ def _current_lr(opt: GradientTransformation, state: Any, lr: LearningRate | None
     """The learning rate the next update will use, read from the chain's schedule state."""
     if lr is None or isinstance(lr, str):
         return math.nan
-    return float(lr(_count(state)) if callable(lr) else lr)
-
-
-def _count(state: Any) -> int:
-    """The update count t of the learning-rate schedule inside a (nested) chain state."""
-    found = _find_count(state)
-    return 0 if found is None else found
-
-
-def _find_count(state: Any) -> int | None:
-    if isinstance(state, ScaleByScheduleState):
-        return state.count
-    for s in getattr(state, "states", ()):
-        t = _find_count(s)
-        if t is not None:
-            return t
-    return None
+    return float(lr(update_count(state)) if callable(lr) else lr)
 
 
 def minimize(
@@ -226,13 +208,13 @@ def _run_compiled(
         tol=tol,
         patience=patience,
         sign=sign,
-        explode=EXPLODE_FACTOR,
     )
-    x, f, g, path, fun, gnorm, sizes, code, div_at, used, f_new, lrs = out
+    x, f, g, path, fun, gnorm, sizes, code, div_at, used, f_new, fell, lrs = out
     status: Status = _compiled.STATUS[code]  # type: ignore[assignment]
     nit = len(sizes)
     diverged_at = int(div_at) if status == "diverged" else None
-    suggested = used / 10 if status == "diverged" and not f_new < f else None
+    fell = bool(fell)
+    suggested = used / 10 if status == "diverged" and not (fell or f_new < f) else None
     history = History(x=path, fun=sign * fun, grad_norm=gnorm, lr=lrs[:nit], step_size=sizes)
     return Result(
         x=x,
@@ -241,7 +223,7 @@ def _run_compiled(
         grad_norm=float(gnorm[-1]),
         nit=nit,
         status=status,
-        message=_message(status, nit, tol, patience, diverged_at, suggested, sign),
+        message=_message(status, nit, tol, patience, diverged_at, suggested, sign, fell),
         history=history,
         diverged_at=diverged_at,
         suggested_lr=suggested,
@@ -314,6 +296,7 @@ def _run(
     alpha = 1.0
     diverged_at: int | None = None
     suggested: float | None = None
+    fell = False
     if log_every:
         _trace(0, f, x, g, sign)
     t = 0
@@ -332,12 +315,13 @@ def _run(
         x_new = x + step
         f_new, g_new = _evaluate(obj, x_new, sign)
         t += 1
-        exploded = f_new > f_start + EXPLODE_FACTOR * (1.0 + abs(f_start))
         size, g_norm = float(safe_norm(x_new - x)), float(safe_norm(g_new))
+        # (the norms are finite exactly when x_new and g_new are)
         finite = math.isfinite(f_new) and math.isfinite(size) and math.isfinite(g_norm)
-        if not finite or exploded:  # (the norms are finite exactly when x_new and g_new are)
-            status, diverged_at = "diverged", t
-            unbounded = f_new < f  # falling without bound; NaN (left the domain) is not
+        kind = divergence(f_new, f_start, finite)
+        if kind != FINE:
+            status, diverged_at, fell = "diverged", t, kind == UNBOUNDED
+            unbounded = fell or f_new < f  # falling without bound; NaN (left the domain) is not
             suggested = used_lr / 10 if math.isfinite(used_lr) and not unbounded else None
             break
         lrs.append(used_lr)
@@ -351,13 +335,10 @@ def _run(
         if callback is not None and callback(Step(t, x.copy(), sign * f, sign * g, used_lr)):
             status = "stopped"
             break
-        if f < best:
-            best, since_best = f, 0
-        else:
-            since_best += 1
-            if patience is not None and since_best >= patience:
-                status = "stalled"
-                break
+        best, since_best = patience_count(f, best, since_best)
+        if patience is not None and since_best >= patience:
+            status = "stalled"
+            break
     history = History(
         x=np.array(path),
         fun=sign * np.array(values),
@@ -372,7 +353,7 @@ def _run(
         grad_norm=norms[-1],
         nit=len(lrs),
         status=status,
-        message=_message(status, len(lrs), tol, patience, diverged_at, suggested, sign),
+        message=_message(status, len(lrs), tol, patience, diverged_at, suggested, sign, fell),
         history=history,
         diverged_at=diverged_at,
         suggested_lr=suggested,
@@ -403,6 +384,7 @@ def _message(
     diverged_at: int | None,
     suggested: float | None,
     sign: float,
+    fell: bool = False,
 ) -> str:
     goal = "maximum" if sign < 0 else "minimum"
     if status == "converged":
@@ -413,6 +395,12 @@ def _message(
         return f"stalled: no improvement for patience={patience} steps (after {nit} steps)"
     if status == "stopped":
         return f"stopped by the callback after {nit} steps"
+    if fell:
+        side = "above" if sign < 0 else "below"
+        return (
+            f"diverged at step {diverged_at}: J went {side} J(θ₀) {'+' if sign < 0 else '−'} "
+            f"10¹²·(1 + |J(θ₀)|); the function looks unbounded {side} (no {goal} to find)"
+        )
     hint = (
         f"; try a smaller learning rate, e.g. lr={suggested:.3g}"
         if suggested is not None

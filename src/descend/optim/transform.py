@@ -185,3 +185,26 @@ def add_decayed_weights(weight_decay: float) -> GradientTransformation:
         return grad + weight_decay * params, state
 
     return GradientTransformation(init, update)
+
+
+def update_count(state: Any) -> int:
+    """The update count t of the learning-rate schedule inside a (nested) chain state (0 when
+    the optimizer has none): the t of the next update.
+
+    >>> opt = chain(clip(1.0), scale_by_learning_rate(0.1))
+    >>> state = opt.init(np.zeros(1))
+    >>> update_count(opt.update(np.ones(1), state, np.zeros(1))[1])
+    1
+    """
+    found = _find_count(state)
+    return 0 if found is None else found
+
+
+def _find_count(state: Any) -> int | None:
+    if isinstance(state, ScaleByScheduleState):
+        return state.count
+    for s in getattr(state, "states", ()):
+        t = _find_count(s)
+        if t is not None:
+            return t
+    return None
