@@ -5,6 +5,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
 * engine: µs per step of minimize on 2-D Rosenbrock with Adam (compiled and NumPy engines)
   against a plain NumPy loop and PyTorch's torch.optim.Adam; 10,000 random restarts × 1,000
   Adam steps against a hand-written vectorised NumPy loop.
+* start: new-process start-up (import descend, descend --help, a CLI minimize, the first
+  GDRegressor fit) against ``python -c "import numpy"``.
 * data: linear regression on 1,000,000 × 100 float64 against scikit-learn's SGDRegressor and
   the memory-bandwidth floor (one X @ w).
 """
@@ -48,8 +50,12 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["engine", "data"]
+    sections = argv or ["start", "engine", "data"]
     print(f"machine: {machine()}")
+    if "start" in sections:
+        import bench_start
+
+        bench_start.run(best_of)
     if "engine" in sections:
         import bench_engine
 
