@@ -106,6 +106,7 @@ if _TYPE_CHECKING:
     from descend.estimators.mlp import GDMLPClassifier, GDMLPRegressor
     from descend.io.datasets import DATASETS, load_dataset
     from descend.io.table import Table, iter_batches, load_features, load_table
+    from descend.models.activations import ACTIVATIONS
     from descend.models.linear import (
         LinearModel,
         linear_regression,
@@ -113,7 +114,6 @@ if _TYPE_CHECKING:
         logistic_regression,
         softmax_regression,
     )
-    from descend.models.activations import ACTIVATIONS
     from descend.models.losses import LOSSES, Loss, get_loss
     from descend.models.mlp import MLP
     from descend.models.model import Model
