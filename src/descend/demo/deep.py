@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from descend.base.types import Array
 from descend.demo.common import Tour, num, vec
 from descend.engine.fit import FitResult, fit
 from descend.engine.minimize import minimize
 from descend.models.mlp import MLP
 from descend.objectives.expression import expression
+from descend.optim.rules import adam, sgd
 from descend.optim.transform import GradientTransformation, chain, clip_norm, scale_by_learning_rate
 from descend.plots import plot_contour, plot_layer_grad_norms, plot_layer_profile
 
@@ -41,14 +43,17 @@ def two_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Any, Any]
 
 
 def _train(
-    X: Any, y: Any, activation: str, init: str, optimizer: str | GradientTransformation,
-    lr: float | None = None, init_scale: float = 1.0,
-) -> tuple[MLP, FitResult]:  # fmt: skip
-    net = MLP(2, HIDDEN, 1, activation, "log_loss", init=init, init_scale=init_scale, seed=0)
-    rate = {} if lr is None else {"lr": lr}
-    result = fit(net, X, y, optimizer=optimizer, **rate, batch_size=BATCH, max_epochs=EPOCHS,
-                 tol=None, seed=0)  # fmt: skip
+    X: Any, y: Any, activation: str, init: str, optimizer: GradientTransformation
+) -> tuple[MLP, FitResult]:
+    net = MLP(2, HIDDEN, 1, activation, "log_loss", init=init, seed=0)
+    result = fit(net, X, y, optimizer=optimizer, batch_size=BATCH, max_epochs=EPOCHS, tol=None,
+                 seed=0)  # fmt: skip
     return net, result
+
+
+def _norms(result: FitResult) -> Array:
+    """The (epochs + 1, layers) per-layer gradient norms that fit records for a network."""
+    return np.asarray(result.history.layer_grad_norms, dtype=np.float64)
 
 
 def _accuracy(net: MLP, result: FitResult, X: Any, y: Any) -> float:
@@ -61,16 +66,13 @@ def deep_networks(tour: Tour) -> dict[str, Any]:
     X, y = two_moons(300, 0.15, np.random.default_rng(0))
     clipped = chain(clip_norm(1.0), scale_by_learning_rate(0.05))
     setups = {
-        "sigmoid, Xavier, SGD α = 0.5": ("sigmoid", "xavier", "sgd", 0.5, 1.0),
-        "ReLU, N(0, 1) weights, SGD α = 0.05": ("relu", "normal", "sgd", 0.05, 1.0),
-        "ReLU, He, SGD α = 0.05": ("relu", "he", "sgd", 0.05, 1.0),
-        "ReLU, N(0, 1), clip ‖g‖ ≤ 1, SGD α = 0.05": ("relu", "normal", clipped, None, 1.0),
-        "sigmoid, Xavier, Adam α = 0.01": ("sigmoid", "xavier", "adam", 0.01, 1.0),
+        "sigmoid, Xavier, SGD α = 0.5": ("sigmoid", "xavier", sgd(0.5)),
+        "ReLU, N(0, 1) weights, SGD α = 0.05": ("relu", "normal", sgd(0.05)),
+        "ReLU, He, SGD α = 0.05": ("relu", "he", sgd(0.05)),
+        "ReLU, N(0, 1), clip ‖g‖ ≤ 1, SGD α = 0.05": ("relu", "normal", clipped),
+        "sigmoid, Xavier, Adam α = 0.01": ("sigmoid", "xavier", adam(0.01)),
     }
-    runs = {
-        name: _train(X, y, act, init, opt, lr, scale)
-        for name, (act, init, opt, lr, scale) in setups.items()
-    }
+    runs = {name: _train(X, y, *setup) for name, setup in setups.items()}
     names = list(runs)
     tour.say(
         "A perceptron with nine hidden layers of 16 units (ten weight layers) learns the "
@@ -80,7 +82,7 @@ def deep_networks(tour: Tour) -> dict[str, Any]:
     )
     rows = []
     for name, (net, r) in runs.items():
-        first, last = r.history.layer_grad_norms[0][[0, -1]]
+        first, last = _norms(r)[0][[0, -1]]
         rows.append([name, first, last, first / last, r.status, r.loss, _accuracy(net, r, X, y)])
     tour.table(
         ["network and training", "‖∂J/∂W¹‖ at θ₀", "‖∂J/∂W¹⁰‖ at θ₀", "ratio", "status",
@@ -91,15 +93,15 @@ def deep_networks(tour: Tour) -> dict[str, Any]:
     sig, big, he = (runs[n][1] for n in names[:3])
     tour.say(
         f"Sigmoid: each layer multiplies the back-propagated gradient by σ′ ≤ ¼, so at θ₀ the "
-        f"first layer's gradient is {num(sig.history.layer_grad_norms[0][0], 3)}, "
-        f"{num(sig.history.layer_grad_norms[0][-1] / sig.history.layer_grad_norms[0][0], 2)} "
+        f"first layer's gradient is {num(_norms(sig)[0][0], 3)}, "
+        f"{num(_norms(sig)[0][-1] / _norms(sig)[0][0], 2)} "
         f"times smaller than the last layer's: the first layers do not learn and the loss "
         f"stays at {num(sig.loss, 4)} ≈ ln 2. Weights drawn from N(0, 1), far above He's "
         f"√(2/16) = 0.35, make every activation grow layer by layer: the gradients are "
-        f"{num(big.history.layer_grad_norms[0][0], 3)} and the first epoch diverges. He's "
+        f"{num(_norms(big)[0][0], 3)} and the first epoch diverges. He's "
         "initialisation keeps them near 1 in every layer."
     )
-    n_sig, n_big, n_he = (r.history.layer_grad_norms[0] for r in (sig, big, he))
+    n_sig, n_big, n_he = (_norms(r)[0] for r in (sig, big, he))
     vanish, explode = np.log10(n_sig[-1] / n_sig[0]), np.log10(n_big.mean() / n_he.mean())
     fig = plot_layer_profile(
         [sig, big, he], labels=names[:3],
@@ -135,7 +137,7 @@ def deep_networks(tour: Tour) -> dict[str, Any]:
         f"Without clipping the first update (‖g‖ = {num(g0, 3)}, α = 0.05) throws θ so far "
         "that the fit stops as diverged in epoch 1, θ kept at θ₀. Clipped to ‖g‖ ≤ 1, every "
         "step has length ≤ α: training goes on while the per-layer gradients fall from "
-        f"thousands to {num(float(clip_run.history.layer_grad_norms[-1].max()), 2)}.",
+        f"thousands to {num(float(_norms(clip_run)[-1].max()), 2)}.",
     )  # fmt: skip
     saddle = _saddle_point(tour)
     return {
@@ -144,7 +146,7 @@ def deep_networks(tour: Tour) -> dict[str, Any]:
                 "status": r.status,
                 "loss": r.loss,
                 "accuracy": _accuracy(net, r, X, y),
-                "layer_grad_norms_0": r.history.layer_grad_norms[0].tolist(),
+                "layer_grad_norms_0": _norms(r)[0].tolist(),
             }
             for name, (net, r) in runs.items()
         },
