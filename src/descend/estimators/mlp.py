@@ -36,6 +36,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from descend.base.checks import check_lr
 from descend.base.errors import HyperparameterError
@@ -141,7 +142,20 @@ class _BaseMLP(BaseEstimator):
             self._theta, self._opt_state, self._lr_chosen = None, None, None
         if self._scaler is not None:
             X = (X - self._scaler[0].astype(X.dtype)) / self._scaler[1].astype(X.dtype)
-        result = fit(
+        # One BLAS thread: a small network's per-batch products are too small to gain from
+        # threads, and on a busy machine waiting for them costs several times the product
+        # (benchmarks/bench_mlp.py measures both).
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = self._fit(X, target, first, partial)
+        self._store(result)
+        ran_out = result.status == "max_epochs" and not partial and self.tol is not None
+        if result.status == "diverged" or ran_out:
+            advice = "; raise max_epochs or tol" if ran_out else ""
+            message = f"{type(self).__name__}: {result.message}{advice}"
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def _fit(self, X: Any, target: Any, first: bool, partial: bool) -> FitResult:
+        return fit(
             self._model, X, target, **self._engine_optimizer(first),
             batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
             tol=None if partial else self.tol, n_iter_no_change=self.n_iter_no_change,
@@ -150,12 +164,6 @@ class _BaseMLP(BaseEstimator):
             seed=self._rng, theta0=self._theta, opt_state=self._opt_state,
             verbose=bool(self.verbose),
         )  # fmt: skip
-        self._store(result)
-        ran_out = result.status == "max_epochs" and not partial and self.tol is not None
-        if result.status == "diverged" or ran_out:
-            advice = "; raise max_epochs or tol" if ran_out else ""
-            message = f"{type(self).__name__}: {result.message}{advice}"
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
     def _fit_scaler(self, X: Any) -> tuple[Array, Array] | None:
         for attr in ("scaler_mean_", "scaler_scale_"):

@@ -17,7 +17,7 @@ ReLU's derivative at z = 0 is taken as 0 (PyTorch's convention).
 >>> import numpy as np
 >>> z = np.array([-1.0, 0.0, 2.0])
 >>> a = ACTIVATIONS["relu"].value(z)
->>> a, ACTIVATIONS["relu"].derivative(z, a)
+>>> a, ACTIVATIONS["relu"].derivative(z, a) * 1.0
 (array([0., 0., 2.]), array([0., 0., 1.]))
 >>> float(ACTIVATIONS["sigmoid"].derivative(z, ACTIVATIONS["sigmoid"].value(z))[1])
 0.25
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
@@ -44,7 +45,7 @@ class Activation:
 
     name: str
     value: Callable[[Array], Array]
-    derivative: Callable[[Array, Array], Array]
+    derivative: Callable[[Array, Array], Any]
 
 
 def _identity(z: Array) -> Array:
@@ -67,8 +68,8 @@ def _relu(z: Array) -> Array:
     return np.maximum(z, 0.0)
 
 
-def _relu_prime(z: Array, a: Array) -> Array:
-    return (z > 0.0).astype(z.dtype)
+def _relu_prime(z: Array, a: Array) -> Any:
+    return z > 0.0  # a boolean mask: multiplying by it is one pass over δ, no float copy
 
 
 identity = Activation("identity", _identity, _one)

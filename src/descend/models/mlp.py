@@ -86,7 +86,8 @@ class Dense:
     def forward(self, theta: Array, a_in: Array) -> tuple[Array, Array]:
         """``(z, a)`` with z = a_in·W + b and a = φ(z), for a batch a_in of shape (m, n_in)."""
         W, b = self.unpack(theta)
-        z = a_in @ W + b
+        z = a_in @ W
+        z += b
         return z, self.activation.value(z)
 
     def backward(
