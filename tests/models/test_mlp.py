@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from descend.base.errors import HyperparameterError, ShapeError, UnknownNameError
+from descend.base.errors import DataError, HyperparameterError, ShapeError, UnknownNameError
 from descend.models.activations import ACTIVATIONS, get_activation
 from descend.models.init import initialise
 from descend.models.linear import LinearModel
@@ -149,6 +149,23 @@ def test_no_hidden_layer_is_the_linear_model(loss):
     assert f == pytest.approx(f_lin, rel=1e-14)
     gW, gb = mlp.unpack(g)[0]
     np.testing.assert_allclose(g_lin, lin.pack(gW[:, 0] if K == 1 else gW, gb), atol=1e-14)
+
+
+def test_blocks_of_rows_give_the_one_pass_gradient(monkeypatch):
+    """Over ROWS_PER_PASS rows the pass runs in blocks: the sums agree with a single pass."""
+    import descend.models.mlp as mlp
+
+    model = net("tanh", "softmax", alpha=0.1)
+    theta = start(model)
+    X_big = np.random.default_rng(1).normal(size=(70, 3))
+    y_big = np.random.default_rng(2).integers(0, 4, size=70)
+    one = model.value_and_grad(theta, X_big, y_big)
+    monkeypatch.setattr(mlp, "ROWS_PER_PASS", 16)  # 5 blocks, the last of 6 rows
+    blocks = model.value_and_grad(theta, X_big, y_big)
+    assert blocks[0] == pytest.approx(one[0], rel=1e-14)
+    np.testing.assert_allclose(blocks[1], one[1], rtol=1e-13, atol=1e-16)
+    with pytest.raises(DataError, match="no rows"):
+        model.gradient(theta, X_big[:0], y_big[:0])
 
 
 def test_float32_data_gives_the_float64_gradient():

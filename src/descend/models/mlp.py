@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from descend.base.checks import check_positive
-from descend.base.errors import HyperparameterError, ShapeError
+from descend.base.errors import DataError, HyperparameterError, ShapeError
 from descend.base.types import Array
 from descend.models.activations import Activation, get_activation, identity
 from descend.models.init import check_init, initialise
@@ -105,6 +105,10 @@ class Dense:
         np.matmul(a_in.T, delta, out=grad_W)
         grad_b[:] = delta.sum(axis=0)
         return delta @ W.T if propagate else None
+
+
+#: Rows of one forward/backward pass: larger batches go through in blocks of this many.
+ROWS_PER_PASS = 256
 
 
 def _whole(name: str, value: Any) -> int:
@@ -296,26 +300,42 @@ class MLP:
     ) -> tuple[float, Array]:
         """``(J(θ), ∇J(θ))``: one forward pass, then the layers' backward passes in reverse.
 
-        With ``value=False`` the value is skipped (returned as NaN).
+        More than :data:`ROWS_PER_PASS` rows go through in blocks of that many, whose
+        gradients (each already divided by the total m) are summed: the same J and ∇J, with
+        the activations of one block kept in cache. With ``value=False`` the value is skipped
+        (returned as NaN).
         """
         theta = self._check_theta(theta)
+        X, y = np.asarray(X), np.asarray(y)
+        m = len(X)
+        if m == 0:
+            raise DataError("X has no rows: J and ∇J are means over at least one row")
+        grad = np.empty(self.n_params)
+        total = self._backprop(theta, X[:ROWS_PER_PASS], y[:ROWS_PER_PASS], m, grad, value)
+        if m > ROWS_PER_PASS:
+            block = np.empty(self.n_params)
+            for start in range(ROWS_PER_PASS, m, ROWS_PER_PASS):
+                rows = slice(start, start + ROWS_PER_PASS)
+                total += self._backprop(theta, X[rows], y[rows], m, block, value)
+                grad += block
+        if self.alpha:
+            for layer in self.layers:
+                grad[layer.weights] += self.alpha * theta[layer.weights]
+        f = total / m + self.penalty_value(theta) if value else float("nan")
+        return f, grad
+
+    def _backprop(self, theta: Array, X: Any, y: Any, m: int, grad: Array, value: bool) -> float:
+        """Write the rows' share of ∇(mean loss over m rows) into ``grad``; return the sum of
+        their losses (0 without ``value``)."""
         tape = self._forward(theta, X)
         z_out = tape[-1][1]
         z = z_out[:, 0] if self.n_outputs == 1 else z_out
-        m = z_out.shape[0]
-        grad_a = self.loss_fn.dz(z, y).reshape(m, -1) / m  # δᴸ = ∂l/∂z / m
-        grad = np.empty(self.n_params)
+        grad_a = self.loss_fn.dz(z, y).reshape(len(z_out), -1) / m  # δᴸ = ∂l/∂z / m
         for i in range(len(self.layers) - 1, -1, -1):
             a_in, z_l, a_l = tape[i]
             back = self.layers[i].backward(theta, a_in, z_l, a_l, grad_a, grad, propagate=i > 0)
             grad_a = back if back is not None else grad_a
-        if self.alpha:
-            for layer in self.layers:
-                grad[layer.weights] += self.alpha * theta[layer.weights]
-        f = float("nan")
-        if value:
-            f = float(np.mean(self.loss_fn.value(z, y))) + self.penalty_value(theta)
-        return f, grad
+        return float(np.sum(self.loss_fn.value(z, y))) if value else 0.0
 
     def layer_grad_norms(self, grad: Any) -> Array:
         """‖∂J/∂Wˡ‖ (Frobenius) of each layer, input side first, from a gradient ∇J.
