@@ -22,6 +22,10 @@ multiplied in once per layer, is why the first layers of a deep sigmoid network 
 (vanishing gradients); weights drawn too large multiply the gradient up instead (exploding
 gradients). :meth:`MLP.layer_grad_norms` measures both; :func:`descend.fit` records them.
 
+The products of a small network are too small to gain from several BLAS threads, and on a busy
+machine they can lose several times over; the estimators train inside
+``threadpoolctl.threadpool_limits(1, "blas")``, which a direct ``descend.fit`` may use too.
+
 >>> import numpy as np
 >>> net = MLP(2, hidden=(3,), activation="tanh", seed=0)
 >>> net.n_params, [layer.n_params for layer in net.layers]   # (2+1)·3 + (3+1)·1
