@@ -9,6 +9,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   GDRegressor fit) against ``python -c "import numpy"``.
 * data: linear regression on 1,000,000 × 100 float64 against scikit-learn's SGDRegressor and
   the memory-bandwidth floor (one X @ w).
+* mlp: GDMLPClassifier/GDMLPRegressor against scikit-learn's MLPClassifier/MLPRegressor on
+  digits, make_moons and make_regression: held-out score side by side and fit time.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["start", "engine", "data"]
+    sections = argv or ["start", "engine", "data", "mlp"]
     print(f"machine: {machine()}")
     if "start" in sections:
         import bench_start
@@ -64,6 +66,10 @@ def main(argv: list[str]) -> None:
         import bench_data
 
         bench_data.run(best_of)
+    if "mlp" in sections:
+        import bench_mlp
+
+        bench_mlp.run(best_of)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,9 @@ def test_core_names_are_exported():
         "UnknownNameError",
         "ExpressionError",
         "DataError",
+        "MLP",
+        "GDMLPRegressor",
+        "GDMLPClassifier",
     }
     assert core <= set(descend.__all__)
 

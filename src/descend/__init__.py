@@ -33,6 +33,8 @@ _HOMES: dict[str, str] = {
     "simulated_annealing": "descend.engine.strategies",
     "GDClassifier": "descend.estimators.linear",
     "GDRegressor": "descend.estimators.linear",
+    "GDMLPClassifier": "descend.estimators.mlp",
+    "GDMLPRegressor": "descend.estimators.mlp",
     "DATASETS": "descend.io.datasets",
     "load_dataset": "descend.io.datasets",
     "Table": "descend.io.table",
@@ -44,6 +46,9 @@ _HOMES: dict[str, str] = {
     "linear_svm": "descend.models.linear",
     "logistic_regression": "descend.models.linear",
     "softmax_regression": "descend.models.linear",
+    "ACTIVATIONS": "descend.models.activations",
+    "MLP": "descend.models.mlp",
+    "Model": "descend.models.model",
     "LOSSES": "descend.models.losses",
     "Loss": "descend.models.losses",
     "get_loss": "descend.models.losses",
@@ -98,8 +103,10 @@ if _TYPE_CHECKING:
     from descend.engine.result import History, Result
     from descend.engine.strategies import RestartsResult, random_restarts, simulated_annealing
     from descend.estimators.linear import GDClassifier, GDRegressor
+    from descend.estimators.mlp import GDMLPClassifier, GDMLPRegressor
     from descend.io.datasets import DATASETS, load_dataset
     from descend.io.table import Table, iter_batches, load_features, load_table
+    from descend.models.activations import ACTIVATIONS
     from descend.models.linear import (
         LinearModel,
         linear_regression,
@@ -108,6 +115,8 @@ if _TYPE_CHECKING:
         softmax_regression,
     )
     from descend.models.losses import LOSSES, Loss, get_loss
+    from descend.models.mlp import MLP
+    from descend.models.model import Model
     from descend.objectives.expression import Expression, expression
     from descend.objectives.functions import FUNCTIONS, BuiltinFunction, function
     from descend.objectives.objective import Objective, check_grad, numeric_grad

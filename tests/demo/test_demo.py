@@ -131,3 +131,20 @@ def test_html_is_escaped_and_self_contained(tour: dict[str, Any]) -> None:
     assert "<" not in body and ">" not in body  # every text escaped
     for section in ("parabola", "regression", "learning-rate", "race", "minima", "tools"):
         assert f'id="{section}"' in text
+
+
+def test_deep_network_gradients_vanish_explode_and_are_fixed(tour: dict[str, Any]) -> None:
+    part = tour["parts"]["deep"]
+    runs = part["runs"]
+    sigmoid, big, he, clipped, adam = runs.values()
+    # σ′ ≤ ¼ per layer: the first layer's gradient is decades below the last's
+    assert sigmoid["layer_grad_norms_0"][0] < 1e-4 * sigmoid["layer_grad_norms_0"][-1]
+    assert sigmoid["loss"] == pytest.approx(np.log(2), abs=1e-3)  # a coin toss: nothing learnt
+    assert min(big["layer_grad_norms_0"]) > 100 * max(he["layer_grad_norms_0"])
+    assert big["status"] == "diverged" and clipped["status"] == "max_epochs"
+    assert he["accuracy"] > 0.95 and clipped["accuracy"] > 0.9 and adam["accuracy"] > 0.8
+    saddle = part["saddle"]
+    assert saddle["full"]["status"] == "converged"
+    np.testing.assert_allclose(saddle["full"]["x"], [0.0, 0.0], atol=1e-7)  # the saddle
+    assert saddle["noisy"]["fun"] == pytest.approx(-0.25, abs=0.01)  # a minimum, f = −¼
+    assert 'id="deep"' in tour["html"]

@@ -12,6 +12,8 @@
 4. Momentum, RMSprop, Adam and AdaGrad racing on Rosenbrock and on the saddle x² − y².
 5. Random restarts and simulated annealing on the double well.
 6. Gradient ascent, a decay schedule and gradient clipping.
+7. A 10-layer network: vanishing and exploding gradients, the fixes (ReLU + He, clipping,
+   Adam), and a saddle point that stops full-batch descent while noise escapes it.
 
 The demo draws no random numbers except from seeded generators, so two runs print the same.
 """
@@ -27,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from descend.demo.common import Tour
+from descend.demo.deep import deep_networks
 from descend.demo.optimizers import global_minimum, more_tools, race
 from descend.demo.regression import learning_rates, parabola, regression
 from descend.demo.report import write_report
@@ -39,13 +42,14 @@ PARTS: tuple[tuple[str, Callable[[Tour], dict[str, Any]]], ...] = (
     ("race", race),
     ("global_minimum", global_minimum),
     ("tools", more_tools),
+    ("deep", deep_networks),
 )
 
 _SUBTITLE = (
     "Every step the seed articles describe, computed by descend's engine: the update "
     "rule θ ← θ − α∇J(θ) on a parabola, linear regression by batch, stochastic and "
     "mini-batch descent, the learning rate, the optimizers, restarts, annealing, "
-    "ascent, schedules and clipping."
+    "ascent, schedules and clipping, and the troubles of deep networks."
 )
 
 

@@ -35,6 +35,7 @@ from descend.base.types import Array, LearningRate
 from descend.engine.batches import Batch, check_batch_size, epoch_order, train_validation_split
 from descend.engine.stopping import FINE, divergence, tol_count
 from descend.models.linear import LinearModel, check_data, check_theta
+from descend.models.model import Model
 from descend.optim.line_search import backtrack
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation, learning_rate_at, update_count
@@ -50,6 +51,8 @@ class FitHistory:
     validation), ``grad_norm`` the full-batch ‖∇J‖, ``lr`` the learning rate of the epoch's last
     update (NaN at epoch 0). With ``record_path=True``: ``path``, θ after every update (row 0
     is θ₀), and ``step_loss``, each batch's loss at the θ where its gradient was taken.
+    For a model with layers (an :class:`~descend.models.mlp.MLP`), ``layer_grad_norms`` has
+    one row per epoch and one column per layer: ‖∂J/∂Wˡ‖ of the full-batch gradient.
     """
 
     loss: Array
@@ -58,6 +61,7 @@ class FitHistory:
     lr: Array
     path: Array | None = None
     step_loss: Array | None = None
+    layer_grad_norms: Array | None = None
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -127,7 +131,7 @@ Evaluator = Callable[[Array, Any, Any], tuple[float, Array]]
 
 
 def run_epoch(
-    model: LinearModel, X: Any, y: Any, theta: Array, opt: GradientTransformation, state: Any,
+    model: Model, X: Any, y: Any, theta: Array, opt: GradientTransformation, state: Any,
     order: Iterable[Batch], *, record: bool = False,
 ) -> EpochOutput:  # fmt: skip
     """One epoch: an update per batch of ``order``, θ ← θ + opt.update(∇J_B(θ)).
@@ -180,7 +184,7 @@ def _with_lr(optimizer: str | GradientTransformation, lr: LearningRate) -> Gradi
 
 
 def lr_range_test(
-    model: LinearModel, X: Any, y: Any, theta: Array, optimizer: str | GradientTransformation,
+    model: Model, X: Any, y: Any, theta: Array, optimizer: str | GradientTransformation,
     batch_size: Any, rng: np.random.Generator, shuffle: bool = True, *, n_steps: int = 100,
     lr_min: float = 1e-6, lr_max: float = 10.0, smoothing: float = 0.9, stop_factor: float = 4.0,
 ) -> float:  # fmt: skip
@@ -219,7 +223,7 @@ def lr_range_test(
 
 
 def fit(
-    model: LinearModel,
+    model: Model,
     X: Any,
     y: Any,
     *,
@@ -244,8 +248,10 @@ def fit(
 
     Parameters
     ----------
-    model : LinearModel
-        The model, its loss and its penalty (:func:`linear_regression`, ...).
+    model : Model
+        The model, its loss and its penalty: a :class:`~descend.models.linear.LinearModel`
+        (:func:`linear_regression`, ...), an :class:`~descend.models.mlp.MLP`, or any object
+        with the :class:`~descend.models.model.Model` interface.
     X : array-like of shape (m, d)
         Finite numbers; float32 stays float32.
     y : array-like of shape (m,)
@@ -356,7 +362,7 @@ def fit(
 
 
 def _engine(
-    kernel: Any, model: LinearModel, opt: GradientTransformation, X: Any
+    kernel: Any, model: Model, opt: GradientTransformation, X: Any
 ) -> tuple[EpochRunner, Evaluator]:
     """The epoch runner and the full-batch ``(J, ∇J)`` evaluator that ``kernel`` asks for."""
     if kernel is False or (isinstance(kernel, str) and kernel == "numpy"):
@@ -367,19 +373,22 @@ def _engine(
         raise HyperparameterError(
             f"kernel={kernel!r}; give None, True, False, 'numpy' or a callable"
         )
-    from descend.kernels.fit import evaluator_for, kernel_for
+    compiled = evaluate = None
+    if isinstance(model, LinearModel):  # the kernels compile the built-in linear models only
+        from descend.kernels.fit import evaluator_for, kernel_for
 
-    compiled, evaluate = kernel_for(model, opt, X), evaluator_for(model, X)
+        compiled, evaluate = kernel_for(model, opt, X), evaluator_for(model, X)
     if kernel is True and compiled is None:
         raise HyperparameterError(
-            "kernel=True, but no compiled kernel covers this fit: it needs a built-in loss, a "
-            "named optimizer and X as a C-contiguous float32/float64 array; use kernel=None"
+            "kernel=True, but no compiled kernel covers this fit: it needs a linear model with a "
+            "built-in loss, a named optimizer and X as a C-contiguous float32/float64 array; "
+            "use kernel=None"
         )
     return compiled or run_epoch, evaluate or model.value_and_grad
 
 
 def armijo_step(
-    model: LinearModel, X: Any, y: Any, theta: Array, f: float, g: Array,
+    model: Model, X: Any, y: Any, theta: Array, f: float, g: Array,
     opt: GradientTransformation, state: Any, alpha: float,
     value_and_grad: Evaluator | None = None,
 ) -> tuple[EpochOutput, float, tuple[float, Array] | None]:  # fmt: skip
@@ -398,7 +407,7 @@ def armijo_step(
 
 
 def _loop(
-    model: LinearModel, X: Any, y: Any, X_val: Any, y_val: Any, theta: Array, state: Any,
+    model: Model, X: Any, y: Any, X_val: Any, y_val: Any, theta: Array, state: Any,
     advance: Callable[[Array, Any, float, Array], tuple[EpochOutput, float, Any]], *,
     lr_chosen: float | None, max_epochs: int, tol: float | None, n_iter_no_change: int,
     callback: Callable[[EpochInfo], Any] | None, verbose: bool, record: bool,
@@ -412,6 +421,8 @@ def _loop(
     f_start = f
     val = _val_loss(model, theta, X_val, y_val)
     losses, vals, norms, lrs = [f], [val], [float(np.linalg.norm(g))], [math.nan]
+    per_layer = getattr(model, "layer_grad_norms", None)
+    layer_norms = [per_layer(g)] if callable(per_layer) else None
     path: list[Array] = [theta.copy()]
     step_loss: list[float] = []
     best, stale, n_steps, epoch = (val if X_val is not None else f), 0, 0, 0
@@ -435,6 +446,8 @@ def _loop(
         vals.append(val)
         norms.append(float(np.linalg.norm(g)))
         lrs.append(used)
+        if layer_norms is not None and callable(per_layer):
+            layer_norms.append(per_layer(g))
         if record:
             path.extend(out.path)
             step_loss.extend(out.step_loss)
@@ -465,6 +478,7 @@ def _loop(
         lr=np.array(lrs),
         path=np.array(path) if record else None,
         step_loss=np.array(step_loss) if record else None,
+        layer_grad_norms=np.array(layer_norms) if layer_norms is not None else None,
     )
     n_epochs = len(losses) - 1
     return FitResult(theta, state, status, message, n_epochs, n_steps, history, lr_chosen)
@@ -476,7 +490,7 @@ def _rate_at(rate: Any, t: int) -> float:
     return learning_rate_at(rate, max(t, 0))
 
 
-def _val_loss(model: LinearModel, theta: Array, X_val: Any, y_val: Any) -> float:
+def _val_loss(model: Model, theta: Array, X_val: Any, y_val: Any) -> float:
     return math.nan if X_val is None else model.loss_value(theta, X_val, y_val)
 
 

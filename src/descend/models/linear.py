@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 from descend.base.errors import DataError, HyperparameterError, ShapeError
 from descend.base.types import Array
 from descend.models.losses import Loss, get_loss
+from descend.models.model import Model
 
 Penalty = Literal["l2", "l1", "elasticnet"] | None
 PENALTIES = (None, "l2", "l1", "elasticnet")
@@ -340,7 +341,7 @@ def linear_svm(
     return LinearModel(n_features, 1, "hinge", penalty, alpha, l1_ratio, fit_intercept)
 
 
-def check_data(model: LinearModel, X: Any, y: Any) -> tuple[Any, Any]:
+def check_data(model: Model, X: Any, y: Any) -> tuple[Any, Any]:
     """``X`` as a 2-D float array (float32 kept) and ``y`` as the model's target array.
 
     Raises :class:`ShapeError` for wrong shapes and :class:`DataError` for non-numeric,
@@ -395,7 +396,7 @@ def _check_finite(a: np.ndarray[Any, Any], name: str) -> None:
         )
 
 
-def check_theta(model: LinearModel, theta0: Any) -> Array:
+def check_theta(model: Model, theta0: Any) -> Array:
     """``theta0`` as a fresh float64 θ of the model's length (zeros when None)."""
     if theta0 is None:
         return model.init_params()

@@ -17,7 +17,8 @@ This public module gathers the names; each concept has its own private module:
 ``_plot_style`` (palette, colour map, figures), ``_plot_inputs`` (functions, paths and the box
 made uniform), ``_plot_curves`` (loss curves, learning rates, the 1-D curve),
 ``_plot_surfaces`` (contours, paths on the cost, the 3-D surface), ``_plot_animation`` (the
-racing GIF/MP4) and ``_plot_files`` (:func:`save_figure`, atomic writes).
+racing GIF/MP4), ``layers`` (a network's per-layer gradient norms) and ``_plot_files``
+(:func:`save_figure`, atomic writes).
 
 >>> fig = plot_loss([4.0, 1.0, 0.25, 0.0625], labels=["α = 0.25"])
 >>> fig.axes[0].get_xlabel(), [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -33,6 +34,7 @@ _require("matplotlib", "plot", "descend.plots")
 from descend.plots.animation import MAX_FRAMES, animate_race
 from descend.plots.curves import plot_curve_1d, plot_learning_rates, plot_loss
 from descend.plots.files import save_figure
+from descend.plots.layers import plot_layer_grad_norms, plot_layer_profile
 from descend.plots.style import CMAP, OKABE_ITO
 from descend.plots.surfaces import plot_contour, plot_paths_on_cost, plot_surface
 
@@ -43,6 +45,8 @@ __all__ = [
     "animate_race",
     "plot_contour",
     "plot_curve_1d",
+    "plot_layer_grad_norms",
+    "plot_layer_profile",
     "plot_learning_rates",
     "plot_loss",
     "plot_paths_on_cost",
