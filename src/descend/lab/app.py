@@ -7,6 +7,7 @@ route                    answer
 ``GET /static/...``      the pages' scripts and styles, and the vendored Plotly and KaTeX
 ``GET /api/functions``   the built-in functions of one and two variables
 ``GET /api/optimizers``  each optimizer's rule and defaults, and the schedules
+``GET /api/datasets``    the bundled data sets
 ``POST /api/race``       a race: every run's path, losses, status and per-step table
 ``POST /api/starts``     random restarts or simulated annealing from many starts
 ``POST /api/train``      training, as server-sent events (``data: {...}`` per epoch)
@@ -165,6 +166,13 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
     async def optimizers(request: Request) -> Response:
         return JSONResponse({"optimizers": optimizer_table(), "schedules": schedule_table()})
 
+    async def datasets(request: Request) -> Response:
+        from descend.io.datasets import DATASETS
+
+        return JSONResponse(
+            {"datasets": [{"name": k, "description": v} for k, v in DATASETS.items()]}
+        )
+
     def page(name: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             return FileResponse(os.path.join(STATIC, name), media_type="text/html")
@@ -186,6 +194,7 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
         *(Route(path, page(name)) for path, name in PAGES.items()),
         Route("/api/functions", functions),
         Route("/api/optimizers", optimizers),
+        Route("/api/datasets", datasets),
         Route("/api/race", race, methods=["POST"]),
         Route("/api/starts", starts, methods=["POST"]),
         Route("/api/train", train, methods=["POST"]),

@@ -120,7 +120,7 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         "seed": seed,
         "runs": [
             {"start": _clean(s), "end": _clean(e), "fun": _clean(f), "status": str(st),
-             "path": _clean(_thin(p))}
+             "path": _clean(_thin(p)), "path_fun": _clean(obj.value(_thin(p)))}
             for s, e, f, st, p in zip(starts, ends, fun, status, paths, strict=True)
         ],  # fmt: skip
         "found": found,
