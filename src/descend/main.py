@@ -2,8 +2,8 @@
 
 :mod:`descend.cli` holds the commands over the engine (minimize, fit, predict, functions,
 optimizers). The other faces are Python APIs (:func:`descend.demo.tour.run_demo`, ...); this
-module, the one place above all faces, wraps them as commands (``demo``, ``lab``) on the same command
-line, so that the faces never import each other.
+module, the one place above all faces, wraps them as commands (``demo``, ``lab``) on the same
+command line, so that the faces never import each other.
 """
 
 from __future__ import annotations
@@ -42,9 +42,7 @@ def demo_command(
         sys.stdout.write(f"{summary['report']}\n")
 
 
-@app.command(
-    "lab", epilog="Examples:\n\n  descend lab\n\n  descend lab --port 9000 --no-browser"
-)
+@app.command("lab", epilog="Examples:\n\n  descend lab\n\n  descend lab --port 9000 --no-browser")
 def lab_command(
     host: Annotated[
         str, typer.Option("--host", help="Interface to bind; the default serves this machine only.")
@@ -60,10 +58,10 @@ def lab_command(
     pip install "descend[lab]".
     """
     try:
-        from descend.lab.server import serve
-
-        import uvicorn  # noqa: F401  (checked here: the lab extra may be missing)
         import starlette  # noqa: F401
+        import uvicorn  # noqa: F401  (checked here: the lab extra may be missing)
+
+        from descend.lab.server import serve
     except ImportError:
         sys.stderr.write('descend lab needs starlette and uvicorn: pip install "descend[lab]"\n')
         raise typer.Exit(1) from None

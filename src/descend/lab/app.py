@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, MutableMapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -36,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 
 from descend.lab.race import function_table
 from descend.lab.spec import LabRequestError, Limits, optimizer_table, schedule_table
-from descend.lab.workers import WorkerPool, compute
+from descend.lab.workers import QUEUE_WAIT, WorkerPool, compute
 
 STATIC = str(files("descend.lab").joinpath("static"))
 PAGES = {"/": "race.html", "/lr": "lr.html", "/starts": "starts.html", "/train": "train.html"}
@@ -107,6 +108,20 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
     limits = limits or Limits()
     size = min(4, os.cpu_count() or 1) if workers is None else workers
     state: dict[str, WorkerPool | None] = {"pool": None}
+    # one job per worker at a time: requests wait here, not in threads (which are limited)
+    slots = anyio.Semaphore(max(size, 1))
+
+    @asynccontextmanager
+    async def slot() -> AsyncIterator[None]:
+        try:
+            with anyio.fail_after(QUEUE_WAIT):
+                await slots.acquire()
+        except TimeoutError:
+            raise LabRequestError("the lab is busy; try again in a moment", 503) from None
+        try:
+            yield
+        finally:
+            slots.release()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,7 +133,7 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
             if state["pool"] is not None:
                 state["pool"].close()
 
-    def events(kind: str, body: Any, time_limit: float) -> Iterator[dict[str, Any]]:
+    def events(kind: str, body: Any, time_limit: float) -> Generator[dict[str, Any], None, None]:
         pool = state["pool"]
         if pool is not None:
             yield from pool.stream(kind, body, time_limit)
@@ -130,10 +145,11 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
 
     async def answer(request: Request, kind: str) -> Response:
         body = await _json(request)
-        it = events(kind, body, limits.time_limit)
         result: dict[str, Any] = {}
-        while (item := await to_thread.run_sync(next, it, None)) is not None:
-            result = item
+        async with slot():
+            it = events(kind, body, limits.time_limit)
+            while (item := await to_thread.run_sync(next, it, None)) is not None:
+                result = item
         return JSONResponse(result)
 
     async def race(request: Request) -> Response:
@@ -144,8 +160,14 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
 
     async def train(request: Request) -> Response:
         body = await _json(request)
+        held = slot()
+        await held.__aenter__()
         it = events("train", body, limits.train_time_limit)
-        first = await to_thread.run_sync(next, it, None)  # a bad request fails here, as JSON
+        try:
+            first = await to_thread.run_sync(next, it, None)  # a bad request fails here, as JSON
+        except BaseException:
+            await held.__aexit__(None, None, None)
+            raise
 
         async def stream() -> AsyncIterator[str]:
             item = first
@@ -156,7 +178,8 @@ def create_app(*, workers: int | None = None, limits: Limits | None = None) -> S
             except LabRequestError as exc:
                 yield f"data: {json.dumps({'event': 'error', 'error': str(exc)})}\n\n"
             finally:
-                it.close()
+                await to_thread.run_sync(it.close)
+                await held.__aexit__(None, None, None)
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -89,7 +89,12 @@ def objective_of(source: str) -> tuple[Objective, dict[str, Any]]:
         expr = expression(source)
     except ExpressionError as exc:
         raise LabRequestError(str(exc), position=exc.position) from None
-    meta = {"variables": list(expr.variables), "n": expr.n, "builtin": None, **_formulas(expr, sympy)}
+    meta = {
+        "variables": list(expr.variables),
+        "n": expr.n,
+        "builtin": None,
+        **_formulas(expr, sympy),
+    }
     return expr.to_objective(), meta
 
 
@@ -110,8 +115,7 @@ def resolve(body: dict[str, Any], limits: Limits) -> tuple[Objective, dict[str, 
         raise LabRequestError("the function has no variables; use x (and y), e.g. x**2 + y**2")
     if meta["n"] > limits.max_variables:
         raise LabRequestError(
-            f"the function has {meta['n']} variables; the lab takes at most "
-            f"{limits.max_variables}"
+            f"the function has {meta['n']} variables; the lab takes at most {limits.max_variables}"
         )
     return obj, meta
 

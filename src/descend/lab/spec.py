@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from descend.base.errors import DescendError
 from descend.optim.rules import OPTIMIZERS
@@ -130,7 +131,7 @@ def schedule_table() -> list[dict[str, Any]]:
     """The schedules a race may use, with their parameters besides lr0."""
     out = []
     for name, factory in SCHEDULES.items():
-        params = inspect.signature(factory).parameters
+        params = inspect.signature(cast(Callable[..., Any], factory)).parameters
         out.append(
             {
                 "name": name,
@@ -217,7 +218,7 @@ def _schedule(spec: Any, lr: float, where: str) -> Any:
         raise LabRequestError(
             f"{where}.schedule must be an object with a name among: {', '.join(SCHEDULES)}"
         )
-    factory = SCHEDULES[spec["name"]]
+    factory = cast(Callable[..., Any], SCHEDULES[spec["name"]])
     params = inspect.signature(factory).parameters
     kwargs: dict[str, Any] = {}
     for key, value in spec.items():

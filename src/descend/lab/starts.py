@@ -28,7 +28,7 @@ def _thin(path: np.ndarray) -> np.ndarray:
     return path[keep]
 
 
-def _domain(body: dict[str, Any], meta: dict[str, Any]) -> list[list[float]]:
+def _domain(body: dict[str, Any], meta: dict[str, Any]) -> list[tuple[float, float]]:
     n = meta["n"]
     domain = body.get("domain", meta.get("domain"))
     if domain is None:
@@ -45,7 +45,7 @@ def _domain(body: dict[str, Any], meta: dict[str, Any]) -> list[list[float]]:
         low, high = (number(v, f"domain[{i}]") for v in pair)
         if not low < high:
             raise LabRequestError(f"domain[{i}]={pair} needs low < high")
-        out.append([low, high])
+        out.append((low, high))
     return out
 
 
@@ -109,7 +109,7 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         best = {"x": _clean(ends[i_best]), "fun": _clean(fun[i_best]), "index": i_best}
     else:
         raise LabRequestError(f"method={method!r}; choose 'restarts' or 'annealing'")
-    meta = {**meta, "domain": domain}
+    meta = {**meta, "domain": [list(pair) for pair in domain]}
     surface = landscape(obj, meta, [], list(np.mean(domain, axis=1)), 60)
     public = {key: v for key, v in meta.items() if key != "x0"}
     return {
@@ -119,10 +119,16 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         "settings": settings,
         "seed": seed,
         "runs": [
-            {"start": _clean(s), "end": _clean(e), "fun": _clean(f), "status": str(st),
-             "path": _clean(_thin(p)), "path_fun": _clean(obj.value(_thin(p)))}
+            {
+                "start": _clean(s),
+                "end": _clean(e),
+                "fun": _clean(f),
+                "status": str(st),
+                "path": _clean(_thin(p)),
+                "path_fun": _clean(obj.value(_thin(p))),
+            }
             for s, e, f, st, p in zip(starts, ends, fun, status, paths, strict=True)
-        ],  # fmt: skip
+        ],
         "found": found,
         "decimals": decimals,
         "best": best,

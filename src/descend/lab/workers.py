@@ -151,24 +151,23 @@ class WorkerPool:
                     continue
                 healthy = True
                 if message[0] == "done":
-                    yield message[1]
-                    return
+                    result = message[1]
+                    break
                 _, status, text, position = message
                 raise LabRequestError(text, status, position)
         except (EOFError, OSError, BrokenPipeError):
             raise LabRequestError("the lab could not compute this request", 500) from None
         finally:
-            if healthy:
+            if healthy:  # back to the pool before the answer is handed on
                 self._idle.put(worker)
             else:  # overran, died, or the caller stopped reading mid-stream
                 self._replace(worker)
+        yield result
 
     def run(self, kind: str, body: Any, time_limit: float) -> dict[str, Any]:
         """The job's answer (its events, if any, are dropped)."""
-        last: dict[str, Any] = {}
-        for last in self.stream(kind, body, time_limit):
-            pass
-        return last
+        *_, answer = self.stream(kind, body, time_limit)
+        return answer
 
     def close(self) -> None:
         """Stop every worker."""
