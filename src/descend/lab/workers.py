@@ -6,7 +6,8 @@ for the answer at most ``time_limit`` seconds, and a worker that overruns is kil
 replaced at once, so the next request finds a fresh one. Workers are started with ``spawn``
 (no state copied from the server's threads) and import the engine before their first job.
 
-The protocol over each worker's pipe: the server sends ``(kind, body)``; the worker answers
+The protocol over each worker's pipe: the worker says ``("ready",)`` once warm; then the server
+sends ``(kind, body)`` and the worker answers
 any number of ``("event", dict)`` (training progress), then ``("done", dict)`` or
 ``("error", status, message, position)``. A job kind is a function of the :data:`JOBS` table.
 """
@@ -25,6 +26,8 @@ from descend.lab.spec import LabRequestError, Limits
 
 #: Seconds a request waits for a free worker before it is told the lab is busy (503).
 QUEUE_WAIT = 30.0
+#: Seconds a new worker may take to start (import the engine) before it counts as broken.
+STARTUP = 120.0
 
 
 def _jobs() -> dict[str, Callable[..., dict[str, Any]]]:
@@ -62,6 +65,7 @@ def _serve(conn: Connection, limits: Limits) -> None:
     from descend.lab.race import objective_of
 
     objective_of("x**2 + y**2")  # imports SymPy and the engine before the first request
+    conn.send(("ready",))
     while True:
         try:
             kind, body = conn.recv()
@@ -83,6 +87,13 @@ class _Worker:
         self.process = ctx.Process(target=_serve, args=(child, limits), daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self) -> bool:
+        """Wait for the worker's warm-up to finish; False if it did not start."""
+        if not self.ready and self.conn.poll(STARTUP):
+            self.ready = self.conn.recv() == ("ready",)
+        return self.ready
 
     def kill(self) -> None:
         self.process.kill()
@@ -133,9 +144,11 @@ class WorkerPool:
             worker = self._idle.get(timeout=QUEUE_WAIT)
         except queue.Empty:
             raise LabRequestError("the lab is busy; try again in a moment", 503) from None
-        deadline = time.monotonic() + time_limit
         healthy = False
         try:
+            if not worker.wait_ready():  # the time limit counts from a warm worker
+                raise EOFError
+            deadline = time.monotonic() + time_limit
             worker.conn.send((kind, body))
             while True:
                 left = deadline - time.monotonic()
