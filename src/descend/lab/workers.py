@@ -7,9 +7,9 @@ replaced at once, so the next request finds a fresh one. Workers are started wit
 (no state copied from the server's threads) and import the engine before their first job.
 
 The protocol over each worker's pipe: the worker says ``("ready",)`` once warm; then the server
-sends ``(kind, body)`` and the worker answers
-any number of ``("event", dict)`` (training progress), then ``("done", dict)`` or
-``("error", status, message, position)``. A job kind is a function of the :data:`JOBS` table.
+sends ``(kind, body)`` and the worker answers any number of ``("event", dict)`` (training
+progress), then ``("done", dict)`` or ``("error", status, message, position)``. The job kinds
+are ``"race"``, ``"starts"`` and ``"train"``.
 """
 
 from __future__ import annotations

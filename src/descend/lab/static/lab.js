@@ -87,6 +87,9 @@ const Lab = (() => {
     return z.map((row) => row.map((v) => (v === null ? null : Math.log10(1 + v - lo))));
   }
 
+  // a pasted link with a new fragment loads that state (replaceState above never fires this)
+  window.addEventListener("hashchange", () => location.reload());
+
   const layoutBase = { margin: { l: 50, r: 20, t: 30, b: 40 }, paper_bgcolor: "#fff",
                        plot_bgcolor: "#fff", font: { size: 12 }, showlegend: true,
                        legend: { orientation: "h", y: -0.15 } };

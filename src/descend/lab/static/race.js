@@ -29,13 +29,16 @@
         </div></details>`;
     const name = div.querySelector(".name");
     name.value = spec.name || "sgd";
+    if (spec.label) div.dataset.label = spec.label;
     div.querySelector(".lr").value = spec.lr ?? OPTIMIZERS[name.value].hyperparameters.lr;
     const params = () => {
       const box = div.querySelector(".params");
       box.innerHTML = KEYS[name.value].map((k) =>
         `<label>${k}<input data-k="${k}" type="number" step="any" value="${spec[k] ?? OPTIMIZERS[name.value].hyperparameters[k]}"></label>`).join("");
     };
-    name.addEventListener("change", () => { spec = { name: name.value }; params(); colour(); });
+    name.addEventListener("change", () => {
+      spec = { name: name.value }; delete div.dataset.label; params(); colour();
+    });
     params();
     if (spec.weight_decay !== undefined) div.querySelector(".wd").value = spec.weight_decay;
     if (spec.schedule) {
@@ -55,6 +58,7 @@
 
   function readOpt(div) {
     const spec = { name: div.querySelector(".name").value, lr: Number(div.querySelector(".lr").value) };
+    if (div.dataset.label) spec.label = div.dataset.label;
     for (const inp of div.querySelectorAll(".params input")) {
       const d = OPTIMIZERS[spec.name].hyperparameters[inp.dataset.k];
       if (inp.value !== "" && Number(inp.value) !== d) spec[inp.dataset.k] = Number(inp.value);
@@ -141,7 +145,14 @@
                   marker: { size: 4, color: c }, x: p.map((q) => q[0]) };
       if (race.n === 1) { t.y = r.loss.slice(0, k + 1); return t; }
       t.y = p.map((q) => q[1]);
-      if (three) { t.type = "scatter3d"; t.z = r.loss.slice(0, k + 1); t.marker.size = 3; }
+      if (three) {  // the surface's own z range: a diverging run leaves the plot, not rescales it
+        const [lo, hi] = zRange(race.surface.z);
+        t.type = "scatter3d"; t.marker.size = 3;
+        const [bx, by] = race.surface.box;
+        const inside = (q) => q[0] >= bx[0] && q[0] <= bx[1] && q[1] >= by[0] && q[1] <= by[1];
+        t.z = r.loss.slice(0, k + 1).map((v, j) =>
+          (v === null || v < lo || v > hi || !inside(p[j]) ? null : v));
+      }
       return t;
     });
   }
@@ -177,11 +188,18 @@
                      surfacecolor: Lab.shade(s.z, log) };
       Plotly.react("surface", [surf, ...pathTraces(frame, true)],
         { ...Lab.layoutBase, title: { text: "J(x, y), drag to rotate", font: { size: 13 } },
-          scene: { xaxis: { title: { text: race.variables[0] } }, yaxis: { title: { text: race.variables[1] } },
-                   zaxis: { title: { text: "J" } } } }, Lab.config);
+          scene: { xaxis: { title: { text: race.variables[0] }, range: s.box[0] },
+                   yaxis: { title: { text: race.variables[1] }, range: s.box[1] },
+                   zaxis: { title: { text: "J" }, range: zRange(s.z) } } }, Lab.config);
       const plot = $("contour");
       plot.removeAllListeners && plot.removeAllListeners("plotly_click");
     }
+  }
+
+  function zRange(z) {
+    let lo = Infinity, hi = -Infinity;
+    for (const row of z) for (const v of row) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    return [lo, hi];
   }
 
   function bigRange(z) {

@@ -44,7 +44,8 @@
     Plotly.react("loss", ev.modes.map((m, i) => ({ name: label(m), x: [], y: [], mode: "lines+markers",
       marker: { size: 3 }, line: { color: COLORS[i] } })),
       { ...Lab.layoutBase, title: { text: `training loss J(θ) against epoch, ${ev.settings.name} α = ${fmt(ev.settings.lr)}`, font: { size: 13 } },
-        xaxis: { title: { text: "epoch" } }, yaxis: { type: "log", title: { text: "J" } } }, Lab.config);
+        xaxis: { title: { text: "epoch" } }, yaxis: { type: "log", title: { text: "J" } },
+        legend: { orientation: "h", y: -0.35 } }, Lab.config);
     $("panels").innerHTML = ev.modes.map((m, i) => `<div><div id="p${i}" class="plot"></div><div id="a${i}" class="small"></div></div>`).join("");
     ev.modes.forEach((m, i) => {
       const layout = { ...Lab.layoutBase, showlegend: false, title: { text: label(m), font: { size: 13 } },
@@ -58,7 +59,8 @@
       } else if (v && v.kind === "grid") {
         const binary = ev.classes.length === 2;
         traces.push({ type: "contour", x: v.x, y: v.y, z: v.x.map(() => v.y.map(() => null)), showscale: false,
-          hoverinfo: "skip", colorscale: [[0, "#f3d5d8"], [1, "#d6e2f7"]],
+          hoverinfo: "skip",
+          colorscale: binary ? [[0, COLORS[i]], [1, COLORS[i]]] : [[0, "#f3d5d8"], [0.5, "#eeeeee"], [1, "#d6e2f7"]],
           contours: binary ? { start: 0, end: 0, size: 1, coloring: "lines" } : { coloring: "heatmap" },
           line: { color: COLORS[i], width: 3 } });
         traces.push({ x: ev.X.map((r) => r[0]), y: ev.X.map((r) => r[1]), mode: "markers",
