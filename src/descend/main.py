@@ -65,10 +65,12 @@ def lab_command(
     except ImportError:
         sys.stderr.write('descend lab needs starlette and uvicorn: pip install "descend[lab]"\n')
         raise typer.Exit(1) from None
+    from descend.base.errors import DescendError
+
     try:
         serve(host, port, open_browser=not no_browser)
-    except OSError as exc:
-        sys.stderr.write(f"descend lab: cannot listen on {host}:{port}: {exc.strerror or exc}\n")
+    except DescendError as exc:
+        sys.stderr.write(f"descend lab: {exc}\n")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         sys.stdout.write("descend lab: stopped\n")

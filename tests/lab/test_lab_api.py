@@ -248,3 +248,20 @@ def test_lab_command_is_registered():
     result = CliRunner().invoke(app, ["lab", "--help"], prog_name="descend")
     assert result.exit_code == 0
     assert "--no-browser" in result.output and "--port" in result.output
+
+
+def test_lab_command_reports_a_busy_port_in_one_line():
+    import socket
+
+    from typer.testing import CliRunner
+
+    from descend.main import app
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["lab", "--no-browser", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

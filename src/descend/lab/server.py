@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import webbrowser
@@ -44,6 +45,8 @@ def serve(
 
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise DescendError(f"port={port!r} must be a whole number from 0 to 65535")
+    sock = _listen(host, port)
+    port = sock.getsockname()[1]  # the one the system chose for port=0
     url = url_of(host, port)
     config = uvicorn.Config(
         create_app(workers=workers), host=host, port=port, log_level="warning", lifespan="on"
@@ -53,5 +56,27 @@ def serve(
     sys.stdout.flush()
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    server.run()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     sys.stdout.write("descend lab: stopped\n")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, or a DescendError that says why it cannot be."""
+    sock = None
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        raise DescendError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            "choose another --port or --host"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
