@@ -165,6 +165,7 @@ def test_restarts_find_himmelblaus_minima(client):
     assert sum(f["count"] for f in out["found"]) == 24
     for f in out["found"]:
         assert np.min(np.linalg.norm(known - f["x"], axis=1)) < 0.01
+        assert 0 <= f["fun"] < 1e-5  # J = 0 at every minimum of Himmelblau
 
 
 def test_annealing_reaches_the_global_minimum(client):

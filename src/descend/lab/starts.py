@@ -109,6 +109,8 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         best = {"x": _clean(ends[i_best]), "fun": _clean(fun[i_best]), "index": i_best}
     else:
         raise LabRequestError(f"method={method!r}; choose 'restarts' or 'annealing'")
+    for f in found:  # J at each found point, unrounded: the mean end of the runs there
+        f["fun"] = _clean(float(np.mean(fun[np.all(ends.round(decimals) + 0.0 == f["x"], axis=1)])))
     meta = {**meta, "domain": [list(pair) for pair in domain]}
     surface = landscape(obj, meta, [], list(np.mean(domain, axis=1)), 60)
     public = {key: v for key, v in meta.items() if key != "x0"}

@@ -53,17 +53,22 @@
       if (r.n === 1) {
         traces = [{ x: s.x, y: s.z, mode: "lines", line: { color: "#aaa" } },
                   { x: run.x.map((q) => q[0]), y: run.loss, mode: "lines+markers", line: { color: c }, marker: { size: 5 } }];
-        layout.xaxis = { range: s.box[0], title: { text: r.variables[0] } };
-        const ys = s.z.filter((v) => v !== null);
-        layout.yaxis = { range: [Math.min(...ys), Math.max(...ys)], title: { text: "J" } };
+        // each panel frames its own path (and the start's mirror image), inside the curve's box
+        const xs = run.x.map((q) => q[0]).filter((v) => v !== null && v >= s.box[0][0] && v <= s.box[0][1]);
+        const a = Math.abs(r.x0[0]) || 1;
+        let lo = Math.min(-a, ...xs), hi = Math.max(a, ...xs);
+        const pad = 0.08 * (hi - lo); lo -= pad; hi += pad;
+        const ys = s.z.filter((v, j) => v !== null && s.x[j] >= lo && s.x[j] <= hi);
+        const ypad = 0.05 * (Math.max(...ys) - Math.min(...ys) || 1);
+        layout.xaxis = { range: [lo, hi], title: { text: r.variables[0] } };
+        layout.yaxis = { range: [Math.min(...ys) - ypad, Math.max(...ys) + ypad], title: { text: "J" } };
       } else if (r.n === 2) {
         traces = [{ type: "contour", x: s.x, y: s.y, z: s.z, showscale: false, colorscale: "Viridis", ncontours: 25, hoverinfo: "skip" },
                   { x: run.x.map((q) => q[0]), y: run.x.map((q) => q[1]), mode: "lines+markers", line: { color: "#fff" }, marker: { size: 4, color: c } }];
         layout.xaxis = { range: s.box[0] }; layout.yaxis = { range: s.box[1] };
       } else traces = [];
       Plotly.react(`p${i}`, traces, layout, Lab.config);
-      $(`c${i}`).innerHTML = `<span class="chip ${run.status}"><b>${run.status}</b> ${run.message}` +
-        (run.suggested_lr ? ` (try α ≤ ${fmt(run.suggested_lr)})` : "") + `</span>`;
+      $(`c${i}`).innerHTML = `<span class="chip ${run.status}"><b>${run.status}</b> ${run.message}</span>`;
     });
     Plotly.react("loss", r.runs.map((run, i) => ({ name: `${NAMES[i]} (α = ${fmt(run.settings.lr)})`,
       y: run.loss, x: run.loss.map((_, t) => t), mode: "lines", line: { color: COLORS[i] } })),

@@ -67,9 +67,9 @@
     }
     Plotly.react("map", traces, layout, Lab.config);
     const total = r.runs.length;
-    $("found").innerHTML = `<table class="steps"><thead><tr><th>point (rounded to ${r.decimals} decimals)</th><th>runs</th><th>share</th></tr></thead><tbody>` +
-      r.found.map((f) => `<tr><td>${vec(f.x)}</td><td>${f.count}</td><td>${fmt(100 * f.count / total)}%</td></tr>`).join("") +
-      `</tbody></table><p class="small">Best: ${vec(r.best.x)} with J = ${fmt(r.best.fun)} (run ${r.best.index + 1}).` +
+    $("found").innerHTML = `<div class="tablebox"><table class="steps"><thead><tr><th>point (rounded to ${r.decimals} decimals)</th><th>mean J there</th><th>runs</th><th>share</th></tr></thead><tbody>` +
+      r.found.map((f) => `<tr><td>${vec(f.x)}</td><td>${fmt(f.fun)}</td><td>${f.count}</td><td>${fmt(100 * f.count / total)}%</td></tr>`).join("") +
+      `</tbody></table></div><p class="small">Best: ${vec(r.best.x)} with J = ${fmt(r.best.fun)} (run ${r.best.index + 1}).` +
       (r.minima && r.minima.length ? ` Known global minima: ${r.minima.map(vec).join(", ")}.` : "") +
       ` Diverged: ${r.runs.filter((q) => q.status === "diverged").length}.</p>`;
     Plotly.react("hist", [{ type: "histogram", x: r.runs.map((q) => q.fun), marker: { color: "#2457c5" }, nbinsx: 30 }],
