@@ -266,3 +266,16 @@ def test_lab_command_reports_a_busy_port_in_one_line():
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_python_api_and_vendored_assets():
+    from importlib.resources import files
+
+    import descend.lab
+
+    assert descend.lab.create_app is create_app and callable(descend.lab.serve)
+    vendor = files("descend.lab").joinpath("static", "vendor")
+    for package, asset in (("plotly", "plotly.min.js"), ("katex", "katex.min.js")):
+        licence = vendor.joinpath(package, "LICENSE").read_text()
+        assert licence.startswith(("The MIT License", "MIT License"))
+        assert vendor.joinpath(package, asset).is_file()
