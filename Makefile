@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench loadtest lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 	if $(BIN)/python -m pip download -q --no-index --no-deps 'torch==2.13.0' -d $(VENV)/wheels >/dev/null 2>&1; \
 	  then $(BIN)/python -m pip install -q 'torch==2.13.0'; \
 	  else echo "torch: no local wheel here, the PyTorch cross-checks will be skipped"; fi
+	@# The lab's browser tests: playwright from pip, Debian's chromium (as root, with apt-get).
+	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install -q playwright \
+	  || echo "playwright: not installed, the lab's browser tests will be skipped"
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -q && apt-get install -y -q chromium; } \
+	  || echo "chromium: not installed, the lab's browser tests will be skipped"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,6 +33,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+loadtest: $(STAMP)
+	$(BIN)/python benchmarks/loadtest.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -2,8 +2,8 @@
 
 :mod:`descend.cli` holds the commands over the engine (minimize, fit, predict, functions,
 optimizers). The other faces are Python APIs (:func:`descend.demo.tour.run_demo`, ...); this
-module, the one place above all faces, wraps them as commands (``demo``) on the same command
-line, so that the faces never import each other.
+module, the one place above all faces, wraps them as commands (``demo``, ``lab``) on the same
+command line, so that the faces never import each other.
 """
 
 from __future__ import annotations
@@ -40,6 +40,40 @@ def demo_command(
     summary = run_demo(out, quiet=quiet, console=_console(quiet=quiet))
     if quiet:
         sys.stdout.write(f"{summary['report']}\n")
+
+
+@app.command("lab", epilog="Examples:\n\n  descend lab\n\n  descend lab --port 9000 --no-browser")
+def lab_command(
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to bind; the default serves this machine only.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=0, max=65535)] = 8765,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open the page in a browser.")
+    ] = False,
+) -> None:
+    """The lab: type a function, race the optimizers, train a model, live in the browser.
+
+    Serves a local web app at http://HOST:PORT/ until Ctrl-C. Needs the lab extra:
+    pip install "descend[lab]".
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401  (checked here: the lab extra may be missing)
+
+        from descend.lab.server import serve
+    except ImportError:
+        sys.stderr.write('descend lab needs starlette and uvicorn: pip install "descend[lab]"\n')
+        raise typer.Exit(1) from None
+    from descend.base.errors import DescendError
+
+    try:
+        serve(host, port, open_browser=not no_browser)
+    except DescendError as exc:
+        sys.stderr.write(f"descend lab: {exc}\n")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        sys.stdout.write("descend lab: stopped\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
