@@ -63,12 +63,15 @@ def race(tour: Tour) -> dict[str, Any]:
         labels=labels,
         xlim=box[0],
         ylim=box[1],
-        title="Rosenbrock: SGD, momentum, RMSprop, Adam and AdaGrad",
+        title="Rosenbrock from (−1.2, 1): the path of each optimizer (the others in grey); "
+        "circle start, square end, star minimum",
+        panels=True,
     )
     tour.figure(
         fig,
         "07_race_rosenbrock.png",
-        "Paths of five optimizers on Rosenbrock's contours; the star is the minimum.",
+        "Paths of five optimizers on Rosenbrock's contours, one panel each (several follow "
+        "the same valley floor, so one map would hide them under each other).",
     )
     names = [name for name, _ in RACE]
     gif = animate_race(

@@ -50,7 +50,11 @@ class Result:
 
     ``status`` is ``"converged"`` (‖∇J‖ < tol), ``"max_iter"``, ``"stalled"`` (no improvement
     for ``patience`` steps), ``"diverged"`` (J or θ became non-finite or exploded; ``x`` is the
-    last finite iterate and ``diverged_at`` the step) or ``"stopped"`` (by the callback).
+    last finite iterate, reached after ``nit`` steps, and ``diverged_at = nit + 1`` the step
+    that failed) or ``"stopped"`` (by the callback).
+
+    Steps count updates: the history holds iterates 0 (the start) to ``nit``, and every message
+    and figure title counts the same way ("diverged after 75 steps").
     """
 
     x: Array
