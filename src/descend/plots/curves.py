@@ -140,6 +140,7 @@ def plot_learning_rates(
     *,
     title: str | None = "The learning rate α: too small, right, too large",
     ylabel: str = "loss J(θ)",
+    minimum: float | None = None,
 ) -> Figure:
     """Side-by-side loss curves of one problem run with different learning rates.
 
@@ -157,6 +158,10 @@ def plot_learning_rates(
         The figure's title.
     ylabel : str, default="loss J(θ)"
         The y label ("f(θ)" for a function that is not a loss).
+    minimum : float, optional
+        The least value J(θ*) of the problem: the panels then show J(θ) − J(θ*) (at least
+        1e-16) on a log scale, which tells a rate that crawls from one that converges even
+        when both end near J(θ*). The default y label becomes "J(θ) − J(θ*)".
 
     Returns
     -------
@@ -167,6 +172,9 @@ def plot_learning_rates(
     fig = _new_figure((4.2 * len(results), 3.9))
     colours = {"diverged": OKABE_ITO[1], "converged": OKABE_ITO[4], "stalled": OKABE_ITO[4]}
     series = [_series(run) for run in results]
+    if minimum is not None:
+        series = [np.where(np.isfinite(v), np.maximum(v - minimum, 1e-16), v) for v in series]
+        ylabel = "J(θ) − J(θ*)" if ylabel == "loss J(θ)" else ylabel
     axes = fig.subplots(1, len(results), squeeze=False, sharex=True, sharey=True)[0]
     log = all(_positive(v) for v in series)
     for ax, run, lr, values in zip(axes, results, lrs, series, strict=True):
@@ -180,7 +188,7 @@ def plot_learning_rates(
     axes[0].set_ylabel(ylabel)
     finite = np.concatenate([v[np.isfinite(v)] for v in series] + [np.empty(0)])
     if log and finite.size:  # one y range for every panel: the whole span of the values
-        axes[0].set_ylim(finite[finite > 0].min() / 2, finite.max() * 2)
+        axes[0].set_ylim(finite[finite > 0].min() / 10, finite.max() * 10)
     if title:
         fig.suptitle(title, fontsize=13)
     return fig
