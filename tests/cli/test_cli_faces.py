@@ -73,8 +73,9 @@ def test_a_formula_starting_with_minus_is_the_function(before: bool) -> None:
 
 def test_a_bare_variable_is_a_formula() -> None:
     # f(x) = x: f′ = 1, so x ← x − 0.5 each step
-    out = ok_json("minimize", "x", "--x0", "2", "--lr", "0.5", "--max-iter", "3", "--tol", "0",
-                  "--history")
+    out = ok_json(
+        "minimize", "x", "--x0", "2", "--lr", "0.5", "--max-iter", "3", "--tol", "0", "--history"
+    )
     assert out["gradient_formulas"] == ["1"]
     np.testing.assert_allclose(np.ravel(out["history"]["x"]), [2.0, 1.5, 1.0, 0.5])
 
@@ -115,7 +116,9 @@ def test_divergence_counts_steps_as_the_trace_does() -> None:
     line = one_line_error(result, code=1)
     assert line.startswith(f"diverged after {t - 1} steps:")
     assert line.count("diverged") == 1
-    rows = [r for r in result.stdout.splitlines() if r.startswith("│") and r[1:].strip()[:1].isdigit()]
+    rows = [
+        r for r in result.stdout.splitlines() if r.startswith("│") and r[1:].strip()[:1].isdigit()
+    ]
     assert rows[-1].split("│")[1].strip() == str(t - 1)  # the trace's last step
 
 
@@ -138,8 +141,19 @@ def test_a_semicolon_csv_is_read(tmp_path: Path) -> None:
     path = tmp_path / "semi.csv"
     path.write_text("x;y\n" + "".join(f"{x};{y}\n" for _, _, x, y in linear_rows()))
     model = tmp_path / "m.json"
-    result = run("fit", str(path), "--target", "y", "--validation", "0", "--penalty", "none",
-                 "--out", str(model), "-q")
+    result = run(
+        "fit",
+        str(path),
+        "--target",
+        "y",
+        "--validation",
+        "0",
+        "--penalty",
+        "none",
+        "--out",
+        str(model),
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(model.read_text())
     np.testing.assert_allclose(doc["coef"], [2.0], rtol=1e-3)  # y = 2x + 1
@@ -168,8 +182,12 @@ def test_predict_keeps_every_column_as_written(tmp_path: Path) -> None:
     train = tmp_path / "train.csv"
     train.write_text("x,y\n" + "".join(f"{x},{y}\n" for _, _, x, y in rows))
     model = tmp_path / "m.json"
-    assert run("fit", str(train), "--target", "y", "--validation", "0", "--out", str(model),
-               "-q").exit_code == 0
+    assert (
+        run(
+            "fit", str(train), "--target", "y", "--validation", "0", "--out", str(model), "-q"
+        ).exit_code
+        == 0
+    )
     new = tmp_path / "new.csv"
     new.write_text("id,name,x\n" + "".join(f"{i},{n},{x}\n" for i, n, x, _ in rows))
     result = run("predict", str(model), str(new))
@@ -190,8 +208,12 @@ def test_predict_proba_is_the_logistic_of_the_score(tmp_path: Path) -> None:
     labels = ["no", "no", "no", "yes", "no", "yes", "yes", "yes"]
     train.write_text("x,passed\n" + "".join(f"{x},{c}\n" for x, c in zip(xs, labels, strict=True)))
     model = tmp_path / "c.json"
-    assert run("fit", str(train), "--target", "passed", "--validation", "0", "--out", str(model),
-               "-q").exit_code == 0
+    assert (
+        run(
+            "fit", str(train), "--target", "passed", "--validation", "0", "--out", str(model), "-q"
+        ).exit_code
+        == 0
+    )
     new = tmp_path / "new.csv"
     new.write_text("student,x\n" + "".join(f"s{k},{x}\n" for k, x in enumerate(xs)))
     result = run("predict", str(model), str(new), "--proba")

@@ -35,7 +35,10 @@ def five_paths() -> list[np.ndarray]:
 def test_the_gif_keeps_every_path_colour(tmp_path: Path) -> None:
     out = plots.animate_race(
         lambda p: p[:, 0] ** 2 + p[:, 1] ** 2,
-        [np.column_stack([np.linspace(-1, 1, 30), np.full(30, y)]) for y in (-0.8, -0.4, 0, 0.4, 0.8)],
+        [
+            np.column_stack([np.linspace(-1, 1, 30), np.full(30, y)])
+            for y in (-0.8, -0.4, 0, 0.4, 0.8)
+        ],
         ["a", "b", "c", "d", "e"],
         tmp_path / "race.gif",
         xlim=(-1.2, 1.2),

@@ -72,10 +72,11 @@ def _plain_flags(group: TyperGroup) -> None:
     commands = [group, *group.commands.values()]
     for command in commands:
         help_option = command.get_help_option(typer.Context(command, info_name=command.name))
-        for param in [*command.params, help_option]:
+        params: list[Any] = [*command.params, help_option]
+        for param in params:
             if getattr(param, "is_flag", False):
                 # typer's help shows every option's type; a flag has none to show
-                param.display_type_rich = _no_type  # type: ignore[method-assign]
+                param.display_type_rich = _no_type
 
 
 def _no_type(ctx: Any = None) -> None:
@@ -92,7 +93,8 @@ def _formula_first(group: TyperGroup, argv: list[str]) -> list[str]:
     command = group.commands.get("minimize")
     if command is None or "minimize" not in argv or "--" in argv:
         return argv
-    takes_value, flags = set(), set()
+    takes_value: set[str] = set()
+    flags: set[str] = set()
     for param in command.params:
         if getattr(param, "param_type_name", "") == "option":
             names = [*param.opts, *param.secondary_opts]
@@ -163,6 +165,7 @@ _PREDICT_EXAMPLES = (
     "  descend predict model.json new_houses.csv\n\n"
     "  descend predict model.json new_houses.csv --out predictions.csv"
 )
+
 
 def _version(value: bool) -> None:
     if value:

@@ -8,8 +8,6 @@ prints the training and validation loss with R² or accuracy, and can save the m
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import sys
 import warnings
@@ -26,6 +24,8 @@ from descend.cli.common import (
     EXIT_DIVERGED,
     FIGURE_SUFFIXES,
     check_output_path,
+    csv_cell,
+    csv_text,
     fmt,
     print_json,
     progress_bar,
@@ -569,7 +569,7 @@ def predict_command(
         p = probabilities(scores(X, doc["coef"], doc["intercept"]))
         for j, label in enumerate(doc["classes"]):
             added[f"proba_{label}"] = list(p[:, j])
-    text = _csv(list(names), values, added)
+    text = csv_text(list(names), values, added)
     if out is None:
         sys.stdout.write(text)
         return
@@ -579,31 +579,11 @@ def predict_command(
     if target in columns:
         truth = values[list(names).index(target)]
         if doc["task"] == "classification":
-            acc = float(np.mean([_cell(a) == _cell(b) for a, b in zip(truth, preds, strict=True)]))
+            acc = float(
+                np.mean([csv_cell(a) == csv_cell(b) for a, b in zip(truth, preds, strict=True)])
+            )
             console.print(f"accuracy on {data.name}: {fmt(acc, 4)}", markup=False)
         elif len(truth) >= 2 and all(isinstance(v, int | float) for v in truth):
             from sklearn.metrics import r2_score
 
             console.print(f"R² on {data.name}: {fmt(r2_score(truth, preds), 4)}", markup=False)
-
-
-def _csv(names: list[str], columns: list[list[Any]], added: dict[str, list[Any]]) -> str:
-    """CSV text: the input columns as they were, then the added ones."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*names, *added])
-    every = [*columns, *added.values()]
-    for i in range(len(every[0]) if every else 0):
-        writer.writerow([_cell(column[i]) for column in every])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """One CSV cell: an int as written, a float in its shortest exact form, None empty."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, float) else str(value)

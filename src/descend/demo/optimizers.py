@@ -245,8 +245,7 @@ def _ascent(tour: Tour) -> dict[str, Any]:
     tour.figure(
         fig,
         "12_gradient_ascent.png",
-        "Gradient ascent on a concave function: the path climbs to the maximum (1, 2), "
-        "the star.",
+        "Gradient ascent on a concave function: the path climbs to the maximum (1, 2), the star.",
     )
     return {"x": r.x.tolist(), "fun": r.fun, "nit": r.nit}
 

@@ -225,7 +225,7 @@ class _BaseGD(BaseEstimator):
     def _repr_html_(self) -> Any:
         """scikit-learn's notebook view, with the fit's status once fitted (a property, as in
         scikit-learn, so that ``display="text"`` still falls back to the text repr)."""
-        base = super()._repr_html_  # type: ignore[misc]
+        base = super()._repr_html_
 
         def html() -> str:
             from html import escape

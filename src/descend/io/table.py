@@ -324,7 +324,7 @@ def load_columns(path: PathLike) -> tuple[tuple[str, ...], list[list[Any]]]:
     >>> tmp = tempfile.TemporaryDirectory()
     >>> path = os.path.join(tmp.name, "new.csv")
     >>> with open(path, "w") as f:
-    ...     _ = f.write("id;size\n7;2.5\n8;3\n")
+    ...     _ = f.write("id;size\\n7;2.5\\n8;3\\n")
     >>> load_columns(path)
     (('id', 'size'), [[7, 8], [2.5, 3.0]])
     >>> tmp.cleanup()

@@ -107,9 +107,7 @@ def animate_race(
     ts = np.round(np.linspace(0, steps - 1, min(frames or MAX_FRAMES, MAX_FRAMES, steps)))
     colours = [str(line.get_color()) for line in lines]
     writer: animation.AbstractMovieWriter = (
-        _GifWriter(fps=fps, keep=colours)
-        if suffix == ".gif"
-        else animation.FFMpegWriter(fps=fps)
+        _GifWriter(fps=fps, keep=colours) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
     )
 
     with atomic_path(out) as tmp, writer.saving(fig, str(tmp), dpi):
@@ -213,8 +211,8 @@ class _GifWriter(animation.PillowWriter):
 
 def _palette(frames: Sequence[Any], keep: Sequence[str], sample: int = 8) -> Any:
     """A 256-colour palette image: the ``keep`` colours exactly, the rest from ``frames``."""
-    from PIL import Image
     from matplotlib.colors import to_rgb
+    from PIL import Image
 
     exact = [round(255 * c) for colour in keep for c in to_rgb(colour)]
     picks = [frames[i] for i in np.unique(np.linspace(0, len(frames) - 1, sample).astype(int))]

@@ -271,7 +271,11 @@ def _contour_panels(
 ) -> Figure:
     """:func:`plot_contour` with ``panels=True``: one panel per path, in rows of three."""
     pts = [_as_path(r, 2) for r in _as_list(paths, 2)]
-    texts = [str(t) for t in labels] if labels is not None else [f"path {i + 1}" for i in range(len(pts))]
+    texts = (
+        [str(t) for t in labels]
+        if labels is not None
+        else [f"path {i + 1}" for i in range(len(pts))]
+    )
     stars = _known_minima(f, minima, 2)
     auto = _limits(pts, stars, 2, getattr(f, "domain", None))
     xlim, ylim = xlim or auto[0], ylim or auto[1]
