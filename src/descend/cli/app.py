@@ -163,7 +163,8 @@ _FIT_EXAMPLES = (
 _PREDICT_EXAMPLES = (
     "Examples:\n\n"
     "  descend predict model.json new_houses.csv\n\n"
-    "  descend predict model.json new_houses.csv --out predictions.csv"
+    "  descend predict model.json new_houses.csv --out predictions.csv\n\n"
+    "  descend predict classifier.json new_students.csv --proba"
 )
 
 

@@ -205,6 +205,7 @@ def _plot(problem: Problem, result: Result, path: Path, label: str, maximize: bo
     top = [result.x.tolist()] if maximize and result.status == "converged" else None
     lows = () if maximize else (problem.minima or None)
     verb = "ascent" if maximize else "descent"
+    shown = problem.builtin.title if problem.builtin is not None else problem.name
     if problem.n == 2:
         fig = plots.plot_contour(
             problem.source,
@@ -212,7 +213,7 @@ def _plot(problem: Problem, result: Result, path: Path, label: str, maximize: bo
             labels=[label],
             minima=lows,
             maxima=top,
-            title=f"Gradient {verb} on {problem.name}",
+            title=f"Gradient {verb} on {shown}",
         )
     elif problem.n == 1:
         obj = as_objective(problem.source)
@@ -221,13 +222,13 @@ def _plot(problem: Problem, result: Result, path: Path, label: str, maximize: bo
             path_xy,
             grad=obj.gradient,
             maxima=top,
-            title=f"Gradient {verb} on {problem.name}",
+            title=f"Gradient {verb} on {shown}",
         )
         if maximize:
             _drop_minimum(fig)
     else:
         fig = plots.plot_loss(
-            [result.history.fun], labels=[label], ylabel="f(θ)", title=f"f per step: {problem.name}"
+            [result.history.fun], labels=[label], ylabel="f(θ)", title=f"f per step: {shown}"
         )
     plots.save_figure(fig, path)
 
