@@ -236,3 +236,16 @@ def test_predict_proba_of_a_regression_model_is_one_line(tmp_path: Path) -> None
     run("fit", str(train), "--target", "y", "--validation", "0", "--out", str(model), "-q")
     line = one_line_error(run("predict", str(model), str(train), "--proba"))
     assert "--proba" in line and "regression" in line
+
+
+def test_help_paragraphs_are_wrapped_by_the_terminal_not_by_the_docstring() -> None:
+    import re
+
+    import typer
+
+    from descend.cli.app import _plain_flags
+
+    group = typer.main.get_command(app)
+    _plain_flags(group)  # type: ignore[arg-type]
+    for command in [group, *group.commands.values()]:  # type: ignore[attr-defined]
+        assert not re.search(r"(?<!\n)\n(?!\n)", command.help or ""), command.name

@@ -68,9 +68,16 @@ class _Group(TyperGroup):
 
 
 def _plain_flags(group: TyperGroup) -> None:
-    """Show on/off flags without a ``<bool>`` type in the help: they take no value."""
+    """Show on/off flags without a ``<bool>`` type in the help: they take no value.
+
+    Also joins the lines of each paragraph of a command's help, so that the terminal wraps
+    them (rich keeps a docstring's line breaks).
+    """
     commands = [group, *group.commands.values()]
     for command in commands:
+        if command.help:
+            paragraphs = command.help.split("\n\n")
+            command.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
         help_option = command.get_help_option(typer.Context(command, info_name=command.name))
         params: list[Any] = [*command.params, help_option]
         for param in params:
