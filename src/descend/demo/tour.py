@@ -43,18 +43,19 @@ PARTS: tuple[tuple[str, Callable[[Tour], dict[str, Any]]], ...] = (
 
 #: What the tour is about, in one paragraph: the lessons of the articles descend follows.
 ARTICLES = (
-    "descend grew from four introductory articles on gradient descent, written for people "
+    "This tour follows four introductory articles on gradient descent, written for people "
     "preparing for interviews or starting machine learning. They teach the update rule "
     "θ ← θ − α∇J(θ) on f(x) = x² and on a linear regression of exam scores on hours "
-    "studied; the cost as a mean squared error; batch, stochastic and mini-batch descent; how "
+    "studied; the cost as a mean squared error, and the losses of classification "
+    "(cross-entropy, hinge); batch, stochastic and mini-batch descent; how "
     "the learning rate α makes descent crawl, converge or diverge; momentum, RMSprop, Adam "
     "and AdaGrad; local minima, random restarts and simulated annealing; gradient ascent, "
     "decay schedules and gradient clipping."
 )
 
 _SUBTITLE = (
-    f"{ARTICLES} This tour runs each of those lessons on descend's engine; where an article "
-    "prints example output, the report sets it beside exact arithmetic."
+    f"{ARTICLES} Each lesson below runs on descend's engine; where an article prints example "
+    "output, the report sets it beside exact arithmetic."
 )
 
 
