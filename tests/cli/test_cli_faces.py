@@ -249,3 +249,8 @@ def test_help_paragraphs_are_wrapped_by_the_terminal_not_by_the_docstring() -> N
     _plain_flags(group)  # type: ignore[arg-type]
     for command in [group, *group.commands.values()]:  # type: ignore[attr-defined]
         assert not re.search(r"(?<!\n)\n(?!\n)", command.help or ""), command.name
+
+
+@pytest.mark.parametrize("formula", ["e", "pi", "3", "2*pi"])
+def test_a_constant_is_not_minimized(formula: str) -> None:
+    assert "is a constant" in one_line_error(run("minimize", formula))

@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from descend.base.errors import DescendError, UnknownNameError
+from descend.base.errors import DescendError, ExpressionError, UnknownNameError
 from descend.base.names import did_you_mean, normalise
 from descend.base.types import LearningRate
 from descend.cli.common import (
@@ -45,11 +45,12 @@ from descend.optim.rules import OPTIMIZERS
 from descend.optim.transform import learning_rate_at
 
 _IDENTIFIER = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_\- ]*\s*$")
-#: A bare name that is a formula in one variable, f(x) = x: a letter with an optional index
-#: (x, y, w1, x_2) or a Greek letter's name (theta, alpha).
+#: A bare name that is read as a formula: a variable, f(x) = x, which is a letter with an
+#: optional index (x, y, w1, x_2) or a Greek letter's name (theta, alpha); or the constant pi
+#: (then refused as a constant, as e is).
 _VARIABLE = re.compile(
     r"^\s*(?:[A-Za-z](?:_?[0-9]+)?|alpha|beta|gamma|delta|epsilon|eta|theta|lambda|mu|nu|"
-    r"phi|psi|rho|sigma|tau|omega)\s*$",
+    r"phi|psi|rho|sigma|tau|omega|pi)\s*$",
     re.IGNORECASE,
 )
 
@@ -95,6 +96,11 @@ def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Pr
     from descend.objectives.expression import expression  # SymPy loads only for a formula
 
     expr = expression(text, names)
+    if not expr.variables:
+        raise ExpressionError(
+            f"{text.strip()!r} is a constant: it has no variable to move; write a formula in "
+            'at least one variable, e.g. "x**2" (e and pi are the constants)'
+        )
     return Problem(expr, text, tuple(expr.variables), text, tuple(expr.gradient_formulas))
 
 
