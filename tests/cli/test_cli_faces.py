@@ -254,3 +254,12 @@ def test_help_paragraphs_are_wrapped_by_the_terminal_not_by_the_docstring() -> N
 @pytest.mark.parametrize("formula", ["e", "pi", "3", "2*pi"])
 def test_a_constant_is_not_minimized(formula: str) -> None:
     assert "is a constant" in one_line_error(run("minimize", formula))
+
+
+def test_only_the_minimize_argument_is_read_as_a_formula(tmp_path: Path) -> None:
+    # "minimize" as another command's value: the options after it stay options
+    path = tmp_path / "d.csv"
+    path.write_text("minimize,x\n" + "".join(f"{2 * x + 1},{x}\n" for x in range(6)))
+    result = run("fit", str(path), "--target", "minimize", "-q", "--validation", "0")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("train loss")

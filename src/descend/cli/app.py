@@ -98,7 +98,7 @@ def _formula_first(group: TyperGroup, argv: list[str]) -> list[str]:
     the formula reader ignores, so that it is not read as an option.
     """
     command = group.commands.get("minimize")
-    if command is None or "minimize" not in argv or "--" in argv:
+    if command is None or command_of(argv) != "minimize" or "--" in argv:
         return argv
     takes_value: set[str] = set()
     flags: set[str] = set()
