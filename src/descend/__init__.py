@@ -15,6 +15,7 @@ from descend.base.version import __version__
 #: Where each public name lives. ``import descend`` loads nothing else: each name's module
 #: (and its dependencies: SymPy, Numba, scikit-learn, ...) loads on first use.
 _HOMES: dict[str, str] = {
+    "ArgumentError": "descend.base.errors",
     "DataError": "descend.base.errors",
     "DescendError": "descend.base.errors",
     "ExpressionError": "descend.base.errors",
@@ -91,6 +92,7 @@ _HOMES: dict[str, str] = {
 
 if _TYPE_CHECKING:
     from descend.base.errors import (
+        ArgumentError,
         DataError,
         DescendError,
         ExpressionError,

@@ -29,9 +29,13 @@ def demo_command(
         bool, typer.Option("--quiet", "-q", help="Print only where the report was written.")
     ] = False,
 ) -> None:
-    """The tour of everything the seed articles teach, on bundled data, in under a minute.
+    """A tour of gradient descent on bundled data: figures and an HTML report in a minute.
 
-    Writes the figures (PNG), an animated race (GIF) and an index.html report into --out.
+    The lessons of introductory articles on gradient descent, each run by descend's engine:
+    the update rule on f(x) = x², linear regression by batch, stochastic and mini-batch
+    descent, the learning rate, momentum, RMSprop, Adam and AdaGrad, restarts and
+    annealing, ascent, schedules and clipping. Writes the figures (PNG), an animated race
+    (GIF) and an index.html report into --out.
     """
     from descend.demo.tour import run_demo
 

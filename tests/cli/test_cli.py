@@ -39,6 +39,11 @@ def run_json(*args: str, code: int = 0) -> dict[str, Any]:
     return json.loads(result.stdout)  # stdout holds the JSON and nothing else
 
 
+def run_history(*args: str) -> dict[str, Any]:
+    """``--json --history``: the summary with the recorded path."""
+    return run_json(*args, "--history")
+
+
 def assert_one_line_error(result: Any, code: int = 2, *, contains: str = "") -> str:
     """Exit code, exactly one line on stderr, no traceback anywhere."""
     assert result.exit_code == code, result.output
@@ -94,7 +99,7 @@ def test_python_dash_m_descend() -> None:
 
 
 def test_minimize_parabola_json_is_the_closed_form() -> None:
-    out = run_json(
+    out = run_history(
         "minimize", "x**2", "--x0", "10", "--lr", "0.1", "--max-iter", "10", "--tol", "0"
     )
     xs = np.array(out["history"]["x"])[:, 0]
@@ -169,7 +174,7 @@ def test_minimize_quiet_prints_only_the_result() -> None:
     ],
 )
 def test_minimize_schedules(spec: str, expected: list[float]) -> None:
-    out = run_json(
+    out = run_history(
         "minimize",
         "x**2",
         "--x0",
@@ -187,7 +192,7 @@ def test_minimize_schedules(spec: str, expected: list[float]) -> None:
 
 
 def test_minimize_clip_caps_the_step() -> None:
-    out = run_json(
+    out = run_history(
         "minimize",
         "x**4",
         "--x0",
@@ -204,7 +209,7 @@ def test_minimize_clip_caps_the_step() -> None:
     xs = np.array(out["history"]["x"])[:, 0]
     np.testing.assert_allclose(xs, [10.0, 9.9, 9.8, 9.7], rtol=1e-12)  # |g| > 10: step 0.1
     assert out["history"]["lr"] == [0.01] * 3
-    norm = run_json(
+    norm = run_history(
         "minimize",
         "x**2 + y**2",
         "--x0",

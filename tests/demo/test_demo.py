@@ -89,7 +89,7 @@ def test_seed_printout_and_exact_numbers_are_both_shown(tour: dict[str, Any]) ->
     # the seeds' program: epoch 0 loss mean(y²) = 86/5 = 17.2, then m = 0.264, b = 0.08
     for text in (tour["printed"], html.unescape(tour["html"])):
         assert "17.2" in text and "0.264" in text and "0.08" in text
-        assert "0.4714" in text  # the seed's printed value, quoted next to the exact one
+        assert "0.4714" in text  # the article's printed value, quoted next to the exact one
         assert "Found minimum!" in text
 
 
@@ -98,7 +98,26 @@ def test_learning_rates_too_small_right_too_large(tour: dict[str, Any]) -> None:
     assert part["0.001"]["status"] == "max_iter"
     assert part["0.07"]["status"] == "converged"
     assert part["0.1"]["status"] == "diverged"
-    assert "diverged at step" in tour["printed"]
+    # one step count: the table's steps, its message and the figure's title agree
+    assert f"diverged after {part['0.1']['nit']} steps" in tour["printed"]
+    assert "diverged at step" not in tour["printed"]
+
+
+def test_one_cost_convention_stated_once(tour: dict[str, Any]) -> None:
+    # least squares on x = 1..5, y = 2, 4, 5, 4, 5: y = 2.2 + 0.6x, residuals −0.8, 0.6, 1,
+    # −0.6, −0.2, so (1/n)·Σr² = 2.4/5 = 0.48, and no other J(θ*) appears
+    text = html.unescape(tour["html"])
+    assert "J(θ) = (1/n)·Σᵢ(h(xᵢ) − yᵢ)² over the n rows" in text
+    assert text.count("J(θ) = (1/n)·Σᵢ") == 1
+    assert "1/(2m)" not in text and not re.search(r"(?<![\d.])0\.24(?!\d)", text)
+    assert "least-squares minimum J(θ*) = 0.48" in text
+
+
+def test_the_articles_are_described_not_named(tour: dict[str, Any]) -> None:
+    text = html.unescape(tour["html"]).lower()
+    assert "four introductory articles on gradient descent" in text
+    for phrase in ("seed article", "the seed's", "the seeds'", "seed's printout"):
+        assert phrase not in text
 
 
 def test_strategies_find_the_global_minimum(tour: dict[str, Any]) -> None:

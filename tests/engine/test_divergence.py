@@ -45,7 +45,9 @@ def test_divergence_is_a_status():
     assert result.suggested_lr < 1.1
     assert result.suggested_lr == pytest.approx(0.11)
     assert "smaller learning rate" in result.message
-    assert f"step {t}" in result.message
+    # one step count everywhere: the history holds t − 1 steps, and so does the message
+    assert f"diverged after {t - 1} steps" in result.message
+    assert result.message.count("diverged") == 1
 
 
 def exp_square(x):

@@ -354,3 +354,13 @@ def test_load_features_is_public() -> None:
     import descend
 
     assert descend.load_features is load_features
+
+
+@pytest.mark.parametrize("sep", [";", "|", "\t"])
+def test_a_csv_with_another_separator_is_read(tmp_path: Path, sep: str) -> None:
+    path = tmp_path / "semi.csv"
+    path.write_text(sep.join(["size", "price"]) + "\n" + f"50{sep}100\n60.5{sep}121\n")
+    t = load_table(path, "price")
+    np.testing.assert_array_equal(t.X, [[50.0], [60.5]])
+    np.testing.assert_array_equal(t.y, [100.0, 121.0])
+    assert read_table_columns(path) == ("size", "price")

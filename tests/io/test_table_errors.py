@@ -146,7 +146,8 @@ def test_non_numeric_feature(tmp_path: Path, fmt: str) -> None:
     with pytest.raises(
         DataError,
         match=r"feature column 'city' is not numeric \(text, e.g. 'Oslo' at data row 1\).*"
-        r"one-hot encode it.*or drop it",
+        r"one-hot encode it.*leave it out of the features \(--features on the command line, "
+        r"features=\[...\] in Python, without 'city'\)",
     ):
         load_table(path, "y")
     assert load_table(path, "y", features=["size"]).X.shape == (3, 1)  # dropping it works

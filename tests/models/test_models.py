@@ -189,3 +189,15 @@ def test_check_data_messages() -> None:
         check_theta(model, [1.0, 2.0])
     with pytest.raises(DataError):
         check_theta(model, [1.0, np.nan, 2.0])
+
+
+def test_probabilities_are_the_logistic_and_the_softmax() -> None:
+    from descend.models.linear import probabilities
+
+    # σ(ln 3) = 3/4; softmax(0, ln 2, ln 5) = (1, 2, 5)/8
+    np.testing.assert_allclose(probabilities(np.array([np.log(3.0)])), [[0.25, 0.75]])
+    np.testing.assert_allclose(
+        probabilities(np.array([[0.0, np.log(2.0), np.log(5.0)]])), [[1 / 8, 2 / 8, 5 / 8]]
+    )
+    far = probabilities(np.array([-800.0, 800.0]))  # no overflow far from 0
+    np.testing.assert_array_equal(far, [[1.0, 0.0], [0.0, 1.0]])

@@ -136,7 +136,7 @@ def test_plot_learning_rates_panel_titles(runs: dict[str, descend.Result], tmp_p
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "α = 0.005 — not converged after 300 steps"
     assert titles[1] == f"α = 0.05 — converged in {runs['right'].nit} steps"
-    assert titles[2] == f"α = 0.105 — diverged at step {runs['large'].diverged_at}"
+    assert titles[2] == f"α = 0.105 — diverged after {runs['large'].diverged_at - 1} steps"
     assert all(ax.get_xlabel() == "step" for ax in fig.axes)
     assert fig.get_suptitle()
     check_png(fig, tmp_path / "lrs.png")

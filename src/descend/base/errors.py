@@ -9,6 +9,7 @@ all at once; each is also a ``ValueError`` (or ``TypeError``) so generic code ke
     ├── ShapeError            (ValueError)  x0 of the wrong length, a gradient of the wrong shape
     ├── DataError             (ValueError)  a table or array that cannot be used for training
     ├── UnknownNameError      (ValueError)  a built-in function, optimizer, loss... not found
+    ├── ArgumentError         (TypeError)   an argument of the wrong kind (None for a gradient)
     └── MissingDependencyError (ImportError) an optional library (an extra) is not installed
 
 Messages name the bad value and, where there is one, the fix.
@@ -46,6 +47,10 @@ class DataError(DescendError, ValueError):
 
 class UnknownNameError(DescendError, ValueError):
     """A name (built-in function, optimizer, loss, schedule) that descend does not know."""
+
+
+class ArgumentError(DescendError, TypeError):
+    """An argument of the wrong kind: not a callable where a function is needed, ..."""
 
 
 class MissingDependencyError(DescendError, ImportError):

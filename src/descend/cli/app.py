@@ -40,7 +40,8 @@ class _Group(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        argv = _formula_first(self, list(sys.argv[1:] if args is None else args))
+        _plain_flags(self)
         try:
             rv = super().main(
                 argv, prog_name or "descend", complete_var, standalone_mode=False, **extra
@@ -64,6 +65,63 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _plain_flags(group: TyperGroup) -> None:
+    """Show on/off flags without a ``<bool>`` type in the help: they take no value.
+
+    Also joins the lines of each paragraph of a command's help, so that the terminal wraps
+    them (rich keeps a docstring's line breaks).
+    """
+    commands = [group, *group.commands.values()]
+    for command in commands:
+        if command.help:
+            paragraphs = command.help.split("\n\n")
+            command.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+        help_option = command.get_help_option(typer.Context(command, info_name=command.name))
+        params: list[Any] = [*command.params, help_option]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                # typer's help shows every option's type; a flag has none to show
+                param.display_type_rich = _no_type
+
+
+def _no_type(ctx: Any = None) -> None:
+    """No type column for a flag."""
+
+
+def _formula_first(group: TyperGroup, argv: list[str]) -> list[str]:
+    """``descend minimize "-x**2"``: the formula is the argument, not an unknown option.
+
+    The first word after ``minimize`` that is neither one of its options nor an option's value
+    is its FUNCTION argument; a formula there that starts with "-" gets a leading space, which
+    the formula reader ignores, so that it is not read as an option.
+    """
+    command = group.commands.get("minimize")
+    if command is None or command_of(argv) != "minimize" or "--" in argv:
+        return argv
+    takes_value: set[str] = set()
+    flags: set[str] = set()
+    for param in command.params:
+        if getattr(param, "param_type_name", "") == "option":
+            names = [*param.opts, *param.secondary_opts]
+            is_flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+            (flags if is_flag else takes_value).update(names)
+    flags.update(("--help",))
+    out = list(argv)
+    i = argv.index("minimize") + 1
+    while i < len(out):
+        word = out[i]
+        name = word.split("=", 1)[0]
+        if name in takes_value:
+            i += 1 if "=" in word else 2
+        elif name in flags:
+            i += 1
+        else:
+            if word.startswith("-") and len(word) > 1:
+                out[i] = " " + word
+            break
+    return out
 
 
 def _is_help_request(exc: Exception) -> bool:
@@ -112,8 +170,31 @@ _FIT_EXAMPLES = (
 _PREDICT_EXAMPLES = (
     "Examples:\n\n"
     "  descend predict model.json new_houses.csv\n\n"
-    "  descend predict model.json new_houses.csv --out predictions.csv"
+    "  descend predict model.json new_houses.csv --out predictions.csv\n\n"
+    "  descend predict classifier.json new_students.csv --proba"
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from descend.base.version import __version__
+
+        sys.stdout.write(f"descend {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Gradient descent, every variant, done right: minimize functions, fit models, and see
+    each step."""
+
 
 app.command("minimize", epilog=_MINIMIZE_EXAMPLES)(minimize_command)
 app.command("fit", epilog=_FIT_EXAMPLES)(fit_command)

@@ -7,6 +7,8 @@ bad options, missing files), 3 for an internal error (a bug, reported as such).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import sys
@@ -129,6 +131,28 @@ def _finite(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [_finite(v) for v in obj]
     return obj
+
+
+def csv_text(names: list[str], columns: list[list[Any]], added: dict[str, list[Any]]) -> str:
+    """CSV text: the input columns as they were, then the added ones."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*names, *added])
+    every = [*columns, *added.values()]
+    for i in range(len(every[0]) if every else 0):
+        writer.writerow([csv_cell(column[i]) for column in every])
+    return buffer.getvalue()
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: an int as written, a float in its shortest exact form, None empty."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def check_output_path(path: Path, option: str, suffixes: Sequence[str] = ()) -> Path:

@@ -8,8 +8,6 @@ prints the training and validation loss with R² or accuracy, and can save the m
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import sys
 import warnings
@@ -26,6 +24,8 @@ from descend.cli.common import (
     EXIT_DIVERGED,
     FIGURE_SUFFIXES,
     check_output_path,
+    csv_cell,
+    csv_text,
     fmt,
     print_json,
     progress_bar,
@@ -114,6 +114,22 @@ def _task(task: str | None, loss: str | None, table: Table, source: str) -> tupl
     if any(name in source for name in _CLASSIFICATION_DATASETS):
         return "classification", True
     return ("classification" if len(np.unique(table.y)) <= 2 else "regression"), True
+
+
+def _check_classes(table: Table, loss: str | None) -> None:
+    """A classifier needs a target of classes, not continuous numbers."""
+    if table.is_labelled:
+        return
+    y = np.asarray(table.y, dtype=np.float64)
+    if np.all(y == np.round(y)):
+        return
+    example = next(float(v) for v in y if v != round(v))
+    how = f"--loss {loss}" if loss is not None else "classification"
+    raise DataError(
+        f"target {table.target_name!r} holds continuous values (e.g. {example:g}), which "
+        f"{how} cannot fit: it predicts classes; use a regression loss (squared_error, "
+        "absolute_error, huber) or a target of class labels"
+    )
 
 
 def _batch_size(text: str) -> int | str:
@@ -286,8 +302,20 @@ def _report(
     for row in _coef_rows(est, table.feature_names, classify):
         c.add_row(*row)
     out.print(c)
-    shown = message if message.startswith(status) else f"{status}: {message}"
-    out.print(f"status: {shown}", markup=False)
+    out.print(f"status: {status_line(status, message)}", markup=False)
+
+
+def status_line(status: str, message: str) -> str:
+    """The status and the message, each word once: "converged — the training loss ...".
+
+    >>> status_line("converged", "converged: the loss improved by less than tol")
+    'converged — the loss improved by less than tol'
+    >>> status_line("diverged", "diverged at epoch 3 (step 30): ...")
+    'diverged at epoch 3 (step 30): ...'
+    """
+    if message.startswith(f"{status}: "):
+        return f"{status} — {message[len(status) + 2 :]}"
+    return message if message.startswith(status) else f"{status} — {message}"
 
 
 def fit_command(
@@ -380,6 +408,8 @@ def fit_command(
     table, source = _load(data, dataset, target, features, task)
     kind, inferred = _task(task, loss, table, source)
     classify = kind == "classification"
+    if classify:
+        _check_classes(table, loss)
     lr_value = parse_lr(lr)
     est = _estimator(
         kind,
@@ -452,7 +482,7 @@ def fit_command(
             if plot is not None:
                 console.print(f"loss curve saved to {plot}", markup=False)
     if diverged:
-        sys.stderr.write(f"diverged: {message}\n")
+        sys.stderr.write(f"{message}\n")
         raise typer.Exit(EXIT_DIVERGED)
 
 
@@ -494,17 +524,32 @@ def predict_command(
         Path | None,
         typer.Option("--out", help="Write the predictions to this CSV file (default: print CSV)."),
     ] = None,
+    proba: Annotated[
+        bool,
+        typer.Option(
+            "--proba",
+            help="Classifiers trained with log_loss or softmax: add one probability column "
+            "per class, proba_<class>.",
+        ),
+    ] = False,
 ) -> None:
     """Predict with a saved model: one prediction per row of DATA.
 
-    The CSV written has the feature columns, the target when DATA holds it, and
-    predicted_<target>.
+    The CSV written has every column of DATA as it was (ids included, integers as integers)
+    and predicted_<target> after them; with --proba, also proba_<class> for each class.
     """
     if out is not None:
         out = check_output_path(out, "--out")
     doc = load_model(model)
+    if proba and (doc["task"] != "classification" or doc.get("loss") == "hinge"):
+        what = "a regression model" if doc["task"] != "classification" else "loss hinge"
+        raise typer.BadParameter(
+            f"{what} gives no probabilities; use --proba with a classifier trained with "
+            "log_loss or softmax",
+            param_hint="--proba",
+        )
     features = list(doc["features"])
-    from descend.io.table import load_features, load_table, read_table_columns
+    from descend.io.table import load_columns, load_features, read_table_columns
 
     columns = read_table_columns(data)
     missing = [f for f in features if f not in columns]
@@ -516,43 +561,29 @@ def predict_command(
     X = np.asarray(load_features(data, features)[0], dtype=np.float64)
     preds = predict(doc, X)
     target = doc["target"]
-    truth = None
-    if target in columns:
-        truth = load_table(data, target, features=features).y
-    text = _csv(features, X, target, truth, preds)
+    names, values = load_columns(data)
+    added = {f"predicted_{target}": list(preds)}
+    if proba:
+        from descend.models.linear import probabilities, scores
+
+        p = probabilities(scores(X, doc["coef"], doc["intercept"]))
+        for j, label in enumerate(doc["classes"]):
+            added[f"proba_{label}"] = list(p[:, j])
+    text = csv_text(list(names), values, added)
     if out is None:
         sys.stdout.write(text)
         return
     atomic_write_bytes(out, text.encode("utf-8"))
     console = stdout_console()
     console.print(f"{len(preds)} predictions of {target!r} written to {out}", markup=False)
-    if truth is not None and len(truth):
+    if target in columns:
+        truth = values[list(names).index(target)]
         if doc["task"] == "classification":
-            acc = float(np.mean(np.asarray(truth, dtype=object) == preds.astype(object)))
+            acc = float(
+                np.mean([csv_cell(a) == csv_cell(b) for a, b in zip(truth, preds, strict=True)])
+            )
             console.print(f"accuracy on {data.name}: {fmt(acc, 4)}", markup=False)
-        elif len(truth) >= 2:
+        elif len(truth) >= 2 and all(isinstance(v, int | float) for v in truth):
             from sklearn.metrics import r2_score
 
             console.print(f"R² on {data.name}: {fmt(r2_score(truth, preds), 4)}", markup=False)
-
-
-def _csv(features: list[str], X: Any, target: str, truth: Any, preds: Any) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    head = [*features, *([target] if truth is not None else []), f"predicted_{target}"]
-    writer.writerow(head)
-    for i in range(len(preds)):
-        row: list[Any] = [repr(float(v)) for v in X[i]]
-        if truth is not None:
-            row.append(_cell(truth[i]))
-        row.append(_cell(preds[i]))
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)

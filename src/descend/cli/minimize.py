@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from descend.base.errors import DescendError, UnknownNameError
+from descend.base.errors import DescendError, ExpressionError, UnknownNameError
 from descend.base.names import did_you_mean, normalise
 from descend.base.types import LearningRate
 from descend.cli.common import (
@@ -45,6 +45,14 @@ from descend.optim.rules import OPTIMIZERS
 from descend.optim.transform import learning_rate_at
 
 _IDENTIFIER = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_\- ]*\s*$")
+#: A bare name that is read as a formula: a variable, f(x) = x, which is a letter with an
+#: optional index (x, y, w1, x_2) or a Greek letter's name (theta, alpha); or the constant pi
+#: (then refused as a constant, as e is).
+_VARIABLE = re.compile(
+    r"^\s*(?:[A-Za-z](?:_?[0-9]+)?|alpha|beta|gamma|delta|epsilon|eta|theta|lambda|mu|nu|"
+    r"phi|psi|rho|sigma|tau|omega|pi)\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -78,7 +86,7 @@ def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Pr
                     fn = function(key, n=count)  # a fixed dimension: parse_x0 reports it
         minima = [list(map(float, np.ravel(m))) for m in (fn.minima or [])]
         return Problem(fn, fn.name, tuple(fn.variables), fn.formula, (), fn, minima)
-    if _IDENTIFIER.match(text):
+    if _IDENTIFIER.match(text) and not _VARIABLE.match(text):
         hint = did_you_mean(key, FUNCTIONS)
         raise UnknownNameError(
             f"unknown function {text.strip()!r}; {hint}list the built-ins with "
@@ -88,6 +96,11 @@ def resolve_problem(text: str, variables: str | None, x0_text: str | None) -> Pr
     from descend.objectives.expression import expression  # SymPy loads only for a formula
 
     expr = expression(text, names)
+    if not expr.variables:
+        raise ExpressionError(
+            f"{text.strip()!r} is a constant: it has no variable to move; write a formula in "
+            'at least one variable, e.g. "x**2" (e and pi are the constants)'
+        )
     return Problem(expr, text, tuple(expr.variables), text, tuple(expr.gradient_formulas))
 
 
@@ -190,24 +203,64 @@ def _summary_table(problem: Problem, result: Result, restarts: RestartsResult | 
     return table
 
 
-def _plot(problem: Problem, result: Result, path: Path, label: str) -> None:
+def _plot(problem: Problem, result: Result, path: Path, label: str, maximize: bool) -> None:
     from descend import plots
 
     path_xy = result.history.x
+    # gradient ascent marks the maximum it reached, descent the known minima
+    top = [result.x.tolist()] if maximize and result.status == "converged" else None
+    lows = () if maximize else (problem.minima or None)
+    verb = "ascent" if maximize else "descent"
+    shown = problem.builtin.title if problem.builtin is not None else problem.name
     if problem.n == 2:
         fig = plots.plot_contour(
-            problem.source, [path_xy], labels=[label], minima=problem.minima or None
+            problem.source,
+            [path_xy],
+            labels=[label],
+            minima=lows,
+            maxima=top,
+            title=f"Gradient {verb} on {shown}",
         )
     elif problem.n == 1:
         obj = as_objective(problem.source)
-        fig = plots.plot_curve_1d(problem.source, path_xy, grad=obj.gradient)
+        fig = plots.plot_curve_1d(
+            problem.source,
+            path_xy,
+            grad=obj.gradient,
+            maxima=top,
+            title=f"Gradient {verb} on {shown}",
+        )
+        if maximize:
+            _drop_minimum(fig)
     else:
-        fig = plots.plot_loss([result.history.fun], labels=[label])
+        fig = plots.plot_loss(
+            [result.history.fun], labels=[label], ylabel="f(θ)", title=f"f per step: {shown}"
+        )
     plots.save_figure(fig, path)
 
 
+def _drop_minimum(fig: Any) -> None:
+    """An ascent's curve: leave out the built-in's minima, which are not its goal."""
+    ax = fig.axes[0]
+    for artist in list(ax.collections):
+        if artist.get_label() == "minimum":
+            artist.remove()
+    ax.legend(framealpha=0.9)
+
+
+def _lr_used(optimizer: str, lr: str | None) -> float:
+    """The learning rate a run uses: the one given, else the optimizer's default."""
+    if lr is not None:
+        return float(lr)
+    return float(inspect.signature(OPTIMIZERS[optimizer]).parameters["lr"].default)
+
+
 def _payload(
-    problem: Problem, result: Result, settings: dict[str, Any], restarts: RestartsResult | None
+    problem: Problem,
+    result: Result,
+    settings: dict[str, Any],
+    restarts: RestartsResult | None,
+    history: bool = False,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "function": problem.name,
@@ -215,7 +268,7 @@ def _payload(
         "variables": list(problem.variables),
         "gradient_formulas": list(problem.gradient_formulas),
         **settings,
-        **result.to_dict(),
+        **result.to_dict(with_history=history),
     }
     if restarts is not None:
         payload["restarts"] = {
@@ -250,12 +303,14 @@ def minimize_command(
         typer.Option(help="Variable order of a formula, e.g. y,x (default: alphabetical)."),
     ] = None,
     optimizer: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Update rule, optionally with hyperparameters: sgd, momentum, nesterov, adagrad, "
-            "rmsprop, adam, amsgrad, adamw; e.g. momentum:beta=0.95."
+            "rmsprop, adam, amsgrad, adamw; e.g. momentum:beta=0.95. Default: sgd, or adam "
+            "with --restarts (as in descend.random_restarts).",
+            show_default=False,
         ),
-    ] = "sgd",
+    ] = None,
     lr: Annotated[
         str | None,
         typer.Option(
@@ -315,7 +370,14 @@ def minimize_command(
         ),
     ] = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON only (with the history).")
+        bool,
+        typer.Option("--json", help="Print the result as JSON only: settings and summary."),
+    ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="With --json, include the history (θ, f, ‖∇f‖, α per step)."
+        ),
     ] = False,
     quiet: Annotated[
         bool,
@@ -340,7 +402,11 @@ def minimize_command(
             )
     if plot is not None:
         plot = check_output_path(plot, "--plot", FIGURE_SUFFIXES)
-    problem = resolve_problem(function, variables, x0)
+    if history and not json_out:
+        raise typer.BadParameter("--history goes with --json", param_hint="--history")
+    problem = resolve_problem(function.strip(), variables, x0)
+    if optimizer is None:
+        optimizer = "adam" if restarts else "sgd"
     if restarts and problem.builtin is None and domain is None:
         raise typer.BadParameter(
             "--restarts on a formula needs a box to draw the starts from; add e.g. --domain -5,5",
@@ -361,7 +427,7 @@ def minimize_command(
         "x0": start,
         "optimizer": opt_name,
         "optimizer_spec": optimizer,
-        "lr": lr if lr is None or auto else float(lr),
+        "lr": "auto" if auto else _lr_used(opt_name, lr),
         "schedule": schedule,
         "clip": clip_value,
         "clip_norm": clip_max_norm,
@@ -403,9 +469,9 @@ def minimize_command(
             )
     result = _with_lrs(result, lr_value)
     if plot is not None:
-        _plot(problem, result, plot, opt_name)
+        _plot(problem, result, plot, opt_name, maximize)
     if json_out:
-        print_json(_payload(problem, result, settings, rr))
+        print_json(_payload(problem, result, settings, rr, history))
     else:
         if not quiet:
             out.print(_trace_table(problem, result, log_every))
@@ -413,7 +479,7 @@ def minimize_command(
         if plot is not None and not quiet:
             out.print(f"figure saved to {plot}")
     if result.status == "diverged":
-        sys.stderr.write(f"diverged: {result.message}\n")
+        sys.stderr.write(f"{result.message}\n")
         raise typer.Exit(EXIT_DIVERGED)
 
 

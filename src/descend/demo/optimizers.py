@@ -63,12 +63,15 @@ def race(tour: Tour) -> dict[str, Any]:
         labels=labels,
         xlim=box[0],
         ylim=box[1],
-        title="Rosenbrock: SGD, momentum, RMSprop, Adam and AdaGrad",
+        title="Rosenbrock from (−1.2, 1): the path of each optimizer (the others in grey); "
+        "circle start, square end, star minimum",
+        panels=True,
     )
     tour.figure(
         fig,
         "07_race_rosenbrock.png",
-        "Paths of five optimizers on Rosenbrock's contours; the star is the minimum.",
+        "Paths of five optimizers on Rosenbrock's contours, one panel each (several follow "
+        "the same valley floor, so one map would hide them under each other).",
     )
     names = [name for name, _ in RACE]
     gif = animate_race(
@@ -234,6 +237,7 @@ def _ascent(tour: Tour) -> dict[str, Any]:
         [r],
         labels=["gradient ascent (α = 0.1)"],
         minima=(),
+        maxima=[(1.0, 2.0)],  # ∇f = (−2(x − 1), −4(y − 2)) = 0
         xlim=(-2.5, 2.5),
         ylim=(-1.5, 3.0),
         title="Gradient ascent: θ ← θ + α∇f climbs to the maximum (1, 2)",
@@ -241,7 +245,7 @@ def _ascent(tour: Tour) -> dict[str, Any]:
     tour.figure(
         fig,
         "12_gradient_ascent.png",
-        "Gradient ascent on a concave function: the path climbs to the top (1, 2).",
+        "Gradient ascent on a concave function: the path climbs to the maximum (1, 2), the star.",
     )
     return {"x": r.x.tolist(), "fun": r.fun, "nit": r.nit}
 
@@ -249,13 +253,13 @@ def _ascent(tour: Tour) -> dict[str, Any]:
 def _schedule(tour: Tour) -> dict[str, Any]:
     t = load_dataset("hours_studied")
     exact = least_squares(t.X, t.y)
-    model = linear_regression(1)
-    schedule = time_decay(0.05, k=0.003)
+    model = linear_regression(1, loss="mse")  # the cost of parts 2 and 3
+    schedule = time_decay(0.025, k=0.003)
     runs = {
-        "constant α = 0.05": fit(
-            model, t.X, t.y, lr=0.05, batch_size=1, max_epochs=300, tol=None, seed=0
+        "constant α = 0.025": fit(
+            model, t.X, t.y, lr=0.025, batch_size=1, max_epochs=300, tol=None, seed=0
         ),
-        "time decay α = 0.05/(1 + 0.003·t)": fit(
+        "time decay α = 0.025/(1 + 0.003·t)": fit(
             model, t.X, t.y, lr=schedule, batch_size=1, max_epochs=300, tol=None, seed=0
         ),
     }
@@ -300,7 +304,7 @@ def _clipping(tour: Tour) -> dict[str, Any]:
     tour.say(
         "f(x) = x⁴ from x₀ = 10 with α = 0.01: the first gradient is 4·10³ = 4000, so "
         "the first step jumps to x = −30 and the steps grow without bound. Clipping each "
-        "gradient component to [−10, 10] (the seeds' clip) caps every step at 0.1."
+        "gradient component to [−10, 10] (the articles' clip) caps every step at 0.1."
     )
     rows = [
         ["plain", plain.status, plain.nit, plain.x[0], plain.message],
@@ -311,10 +315,11 @@ def _clipping(tour: Tour) -> dict[str, Any]:
         [plain, clipped],
         labels=["plain gradient", "clipped to [−10, 10]"],
         title="Gradient clipping on f(x) = x⁴ from x₀ = 10 (α = 0.01)",
+        ylabel="f(x) = x⁴",
     )
     tour.figure(
         fig,
         "14_clipping.png",
-        "Without clipping the loss explodes (×: diverged); with it, descent is tame.",
+        "Without clipping f explodes (×: diverged); with it, descent is tame.",
     )
     return {"plain": plain.status, "clipped": clipped.status, "clipped_x": clipped.x[0]}

@@ -61,7 +61,7 @@ def model_cost(model: LinearModel, X: Array, y: Array, names: tuple[str, ...]) -
 
 
 def parabola(tour: Tour) -> dict[str, Any]:
-    """Part 1: f(x) = x² from x = 10 with α = 0.1, the seeds' first example."""
+    """Part 1: f(x) = x² from x = 10 with α = 0.1, the articles' first example."""
     tour.begin("1. f(x) = x², x₀ = 10, α = 0.1", "parabola")
     f = expression("x**2")
     r = minimize(f, [10.0], lr=0.1, max_iter=10, tol=0)
@@ -86,13 +86,13 @@ def parabola(tour: Tour) -> dict[str, Any]:
     )
     long = minimize(f, [10.0], lr=0.1, max_iter=1000, tol=2e-6)
     tour.say(
-        "The seed's printed iterations (8, 64, 20; 6.4, 40.96, 16; 5.12, 26.2144, 12.8) "
+        "The article's printed iterations (8, 64, 20; 6.4, 40.96, 16; 5.12, 26.2144, 12.8) "
         "agree with exact arithmetic."
         if agree
-        else "The seed's printed iterations differ from exact arithmetic (table above)."
+        else "The article's printed iterations differ from exact arithmetic (table above)."
     )
     tour.note(
-        f"The seed ends with 'Found minimum! (x ≈ 0)', but after its 10 iterations "
+        f"The article ends with 'Found minimum! (x ≈ 0)', but after its 10 iterations "
         f"x = {num(x[-1])} and f(x) = {num(r.fun)}: still far from 0. It takes "
         f"{long.nit} steps for |x| to fall below 1e-6 (descend: {long.message})."
     )
@@ -127,20 +127,20 @@ def _seed_program(tour: Tour, X: Array, y: Array) -> dict[str, Any]:
         theta = path[epoch + 1]  # the seed prints the loss before and m, b after the update
         rows.append([epoch, loss, r.history.loss[epoch], m, theta[1], b, theta[0]])
     tour.table(
-        ["epoch", "seed: loss", "exact: loss", "seed: m", "exact: m", "seed: b", "exact: b"],
+        ["epoch", "article: J", "exact: J", "article: m", "exact: θ₁", "article: b", "exact: θ₀"],
         rows,
-        "The seed's printout of its program against the same program run exactly",
+        "An article's printout of its program against the same program run exactly",
     )
     b, m = r.theta
     exact = least_squares(X, y)
     min_loss = linear_regression(1, loss="mse").loss_value(exact, X, y)
     tour.note(
-        f"The seed's printout is not what its own code computes. At epoch 0 the loss is "
+        f"The article's printout is not what its own code computes. At epoch 0 the cost is "
         f"mean(y²) = {num(r.history.loss[0])}, not 10.0, and one step from m = b = 0 "
         f"gives m = {num(path[1][1])}, b = {num(path[1][0])} (not 0.4 and 0.28). After "
         f"1000 epochs the line is y = {m:.4f}x + {b:.4f}, and the prediction for 6 "
-        f"hours is {num(m * 6 + b, 4)} (the seed: y = 0.60x + 2.20 and 5.80). Its "
-        f"epoch-900 loss of 0.4714 is even below the least-squares minimum "
+        f"hours is {num(m * 6 + b, 4)} (the article: y = 0.60x + 2.20 and 5.80). Its "
+        f"epoch-900 cost of 0.4714 is even below the least-squares minimum J(θ*) = "
         f"{num(min_loss, 4)}, which no line can beat."
     )
     tour.say(
@@ -175,22 +175,22 @@ def _seed_comparison(tour: Tour, X: Array, y: Array) -> None:
         )
         rows.append([label, r.n_steps, r.theta[0], r.theta[0] - exact])
     tour.table(
-        ["seeds' comparison code", "updates", "θ after 100 epochs", "θ − exact"],
+        ["the articles' comparison code", "updates", "θ after 100 epochs", "θ − exact"],
         rows,
-        f"No intercept column, as in the seed: the exact answer is Σxy/Σx² = {num(exact)}",
+        f"No intercept column, as in the article: the exact answer is Σxy/Σx² = {num(exact)}",
     )
 
 
 def _three_paths(tour: Tour, X: Array, y: Array, exact: Array) -> dict[str, Any]:
-    """Batch, stochastic and mini-batch paths of (θ₀, θ₁) on J = 1/(2m)·Σ(h(x) − y)²."""
-    model = linear_regression(1)
+    """Batch, stochastic and mini-batch paths of (θ₀, θ₁) on J = (1/n)·Σ(h(x) − y)²."""
+    model = linear_regression(1, loss="mse")
     cost = model_cost(model, X, y, ("θ₀", "θ₁"))
     runs: dict[str, FitResult] = {}
     # α per variant so that each moves about as far per epoch (α × updates per epoch alike).
     for label, size, lr in (
-        ("batch (α = 0.05)", "full", 0.05),
-        ("stochastic (α = 0.01)", 1, 0.01),
-        ("mini-batch of 2 (α = 0.025)", 2, 0.025),
+        ("batch (α = 0.025)", "full", 0.025),
+        ("stochastic (α = 0.005)", 1, 0.005),
+        ("mini-batch of 2 (α = 0.0125)", 2, 0.0125),
     ):
         runs[label] = fit(
             model,
@@ -226,7 +226,7 @@ def _three_paths(tour: Tour, X: Array, y: Array, exact: Array) -> dict[str, Any]
     tour.figure(
         fig,
         "02_regression_bowl.png",
-        "The cost J(θ₀, θ₁) = 1/(2m)·Σ(θ₀ + θ₁x − y)² is a bowl; batch gradient "
+        "The cost J(θ₀, θ₁) = (1/n)·Σ(θ₀ + θ₁x − y)² is a bowl; batch gradient "
         "descent walks down it to the least-squares line.",
     )
     fig = plot_paths_on_cost(cost, paths, labels=list(runs), xlim=box[0], ylim=box[1])
@@ -241,12 +241,12 @@ def _three_paths(tour: Tour, X: Array, y: Array, exact: Array) -> dict[str, Any]
 
 def _optimizers(tour: Tour, X: Array, y: Array, exact: Array) -> dict[str, Any]:
     """Each optimizer on the same batch regression problem."""
-    model = linear_regression(1)
+    model = linear_regression(1, loss="mse")
     cost = model_cost(model, X, y, ("θ₀", "θ₁"))
     settings = (
-        ("sgd", 0.05),
-        ("momentum", 0.05),
-        ("nesterov", 0.05),
+        ("sgd", 0.025),
+        ("momentum", 0.025),
+        ("nesterov", 0.025),
         ("adagrad", 0.5),
         ("rmsprop", 0.02),
         ("adam", 0.1),
@@ -288,15 +288,16 @@ def _house_prices(tour: Tour) -> dict[str, Any]:
 
     t = load_dataset("house_prices")
     exact = least_squares(t.X, t.y)
-    j_min = linear_regression(t.n_features).loss_value(exact, t.X, t.y)
+    j_min = linear_regression(t.n_features, loss="mse").loss_value(exact, t.X, t.y)
     rows: list[list[Any]] = []
     curves, labels, out = [], [], {}
     for label, size, lr in (
         ("batch (line search)", "full", "auto"),
-        ("stochastic", 1, 0.01),
-        ("mini-batch of 8", 8, 0.05),
+        ("stochastic", 1, 0.005),
+        ("mini-batch of 8", 8, 0.025),
     ):
         est = GDRegressor(
+            loss="mse",
             penalty=None,
             batch_size=size,
             lr=lr,
@@ -345,8 +346,10 @@ def regression(tour: Tour) -> dict[str, Any]:
     t = load_dataset("hours_studied")
     X, y = t.X, t.y
     tour.say(
-        "The seeds' data: hours studied x = 1..5, exam scores y = 2, 4, 5, 4, 5. The model "
-        "is h(x) = θ₀ + θ₁x (the seed's b and m)."
+        "The articles' data: hours studied x = 1..5, exam scores y = 2, 4, 5, 4, 5. The model "
+        "is h(x) = θ₀ + θ₁x (the articles write b for the intercept θ₀ and m for the slope "
+        "θ₁). One cost throughout this part and the next: the mean squared error "
+        "J(θ) = (1/n)·Σᵢ(h(xᵢ) − yᵢ)² over the n rows, the articles' program's own."
     )
     summary = _seed_program(tour, X, y)
     _seed_comparison(tour, X, y)
@@ -361,7 +364,7 @@ def learning_rates(tour: Tour) -> dict[str, Any]:
     """Part 3: α too small, about right, too large on the seeds' regression cost."""
     tour.begin("3. The learning rate: too small, right, too large", "learning-rate")
     t = load_dataset("hours_studied")
-    cost = model_cost(linear_regression(1, loss="mse"), t.X, t.y, ("b", "m"))
+    cost = model_cost(linear_regression(1, loss="mse"), t.X, t.y, ("θ₀", "θ₁"))
     lrs = (0.001, 0.07, 0.1)
     runs = [minimize(cost, [0.0, 0.0], lr=lr, max_iter=1000, tol=1e-6) for lr in lrs]
     rows = [
@@ -369,7 +372,7 @@ def learning_rates(tour: Tour) -> dict[str, Any]:
         for lr, r in zip(lrs, runs, strict=True)
     ]
     tour.say(
-        "The seeds' cost J(b, m) = (1/n)·Σ(y − (mx + b))² on the hours-studied data, "
+        "The same cost J(θ₀, θ₁) = (1/n)·Σ(θ₀ + θ₁x − y)² on the hours-studied data, "
         "up to 1000 steps of plain gradient descent from (0, 0) with three learning rates."
     )
     tour.table(
@@ -379,16 +382,18 @@ def learning_rates(tour: Tour) -> dict[str, Any]:
     )
     bounce = minimize(expression("x**2"), [10.0], lr=1.0, max_iter=6, tol=0)
     tour.note(
-        "On f(x) = x², the seeds' 'too high' α = 1.0 neither converges nor diverges: "
+        "On f(x) = x², the articles' 'too high' α = 1.0 neither converges nor diverges: "
         f"x_t = 10·(−1)^t bounces for ever ({vec(bounce.history.x[:, 0], 3)}); any "
         "α > 1 diverges and any 0 < α < 1 converges."
     )
-    fig = plot_learning_rates(runs, lrs)
+    j_min = cost.value(least_squares(t.X, t.y))
+    fig = plot_learning_rates(runs, lrs, minimum=j_min)
     tour.figure(
         fig,
         "06_learning_rates.png",
-        "Loss per step for α too small (crawls), about right (converges) and too "
-        "large (diverges, marked ×).",
+        f"How far the cost is above its minimum J(θ*) = {num(j_min, 4)}, per step, on shared "
+        "axes (log scale): α too small crawls, about right converges, too large diverges "
+        "(marked ×).",
     )
     return {
         str(lr): {"status": r.status, "nit": r.nit, "fun": r.fun}

@@ -1,4 +1,4 @@
-"""The demo tour: everything the seed articles teach, run by the engine, in under a minute.
+"""The demo tour: every lesson of the introductory articles, run by the engine, in a minute.
 
 :func:`run_demo` runs the parts in order, prints a readable summary, and writes the figures
 (PNG), an animated race (GIF) and an ``index.html`` report into the output folder:
@@ -45,17 +45,28 @@ PARTS: tuple[tuple[str, Callable[[Tour], dict[str, Any]]], ...] = (
     ("deep", deep_networks),
 )
 
+#: What the tour is about, in one paragraph: the lessons of the articles descend follows.
+ARTICLES = (
+    "This tour follows four introductory articles on gradient descent, written for people "
+    "preparing for interviews or starting machine learning. They teach the update rule "
+    "θ ← θ − α∇J(θ) on f(x) = x² and on a linear regression of exam scores on hours "
+    "studied; the cost as a mean squared error, and the losses of classification "
+    "(cross-entropy, hinge); batch, stochastic and mini-batch descent; how "
+    "the learning rate α makes descent crawl, converge or diverge; momentum, RMSprop, Adam "
+    "and AdaGrad; local minima, random restarts and simulated annealing; gradient ascent, "
+    "decay schedules and gradient clipping."
+)
+
 _SUBTITLE = (
-    "Every step the seed articles describe, computed by descend's engine: the update "
-    "rule θ ← θ − α∇J(θ) on a parabola, linear regression by batch, stochastic and "
-    "mini-batch descent, the learning rate, the optimizers, restarts, annealing, "
-    "ascent, schedules and clipping, and the troubles of deep networks."
+    f"{ARTICLES} Each lesson below runs on descend's engine; where an article prints example "
+    "output, the report sets it beside exact arithmetic; the last part shows the troubles "
+    "of deep networks."
 )
 
 
 _FOOTER = (
     "Every number on this page was computed when it was written, by descend's engine "
-    "(the exact least-squares lines by numpy.linalg.lstsq), except the seeds' own "
+    "(the exact least-squares lines by numpy.linalg.lstsq), except the articles' own "
     "printouts, quoted for comparison."
 )
 

@@ -23,7 +23,7 @@ from descend.base.types import Array, LearningRate
 from descend.engine.result import History, Result, Status
 from descend.engine.stopping import FINE, UNBOUNDED, divergence, patience_count
 from descend.objectives.objective import Objective
-from descend.objectives.resolve import as_objective
+from descend.objectives.resolve import as_objective, dimension_of
 from descend.optim.line_search import backtrack
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation, safe_norm, update_count
@@ -83,6 +83,8 @@ def minimize(
     fun : callable, str or Objective
         J(θ): a Python callable of a 1-D array, a text expression (``"x**2 + y**2"``), a
         built-in function name (``"rosenbrock"``), an :class:`Expression` or an Objective.
+        An n-dimensional built-in named by text (sphere, rosenbrock, rastrigin, ackley) takes
+        its dimension from ``x0``.
     x0 : array-like of shape (n,)
         The starting point θ₀.
     grad : callable, optional
@@ -132,7 +134,7 @@ def minimize(
     array([1., 1.])
     """
     del seed  # the loop itself draws no random numbers
-    obj = as_objective(fun, grad)
+    obj = as_objective(fun, grad, n=dimension_of(x0))
     x = as_start(x0, obj)
     auto = isinstance(lr, str)
     if auto and lr != "auto":
@@ -406,4 +408,4 @@ def _message(
         if suggested is not None
         else "; the function may be unbounded in this direction"
     )
-    return f"diverged at step {diverged_at}: the value became non-finite or exploded{hint}"
+    return f"diverged after {nit} steps: the next step made the value non-finite or exploded{hint}"

@@ -50,7 +50,11 @@ class Result:
 
     ``status`` is ``"converged"`` (‖∇J‖ < tol), ``"max_iter"``, ``"stalled"`` (no improvement
     for ``patience`` steps), ``"diverged"`` (J or θ became non-finite or exploded; ``x`` is the
-    last finite iterate and ``diverged_at`` the step) or ``"stopped"`` (by the callback).
+    last finite iterate, reached after ``nit`` steps, and ``diverged_at = nit + 1`` the step
+    that failed) or ``"stopped"`` (by the callback).
+
+    Steps count updates: the history holds iterates 0 (the start) to ``nit``, and every message
+    and figure title counts the same way ("diverged after 75 steps").
     """
 
     x: Array
@@ -87,6 +91,37 @@ class Result:
         if self.suggested_lr is not None:
             lines.append(f"suggested_lr: {self.suggested_lr:.3g}")
         return "Result(\n" + "\n".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        """The result in a notebook: one row per field, as in the text repr."""
+        from html import escape
+
+        def number(v: Any) -> str:
+            arr = np.asarray(v, dtype=np.float64)
+            if arr.ndim == 0:
+                return f"{float(arr):.10g}"
+            shown = ", ".join(f"{float(a):.6g}" for a in arr.ravel()[:20])
+            return f"[{shown}{', …' if arr.size > 20 else ''}]"
+
+        rows = [
+            ("status", self.status),
+            ("success", str(self.success)),
+            ("message", self.message),
+            ("x", number(self.x)),
+            ("fun", number(self.fun)),
+            ("grad_norm", f"{self.grad_norm:.3e}"),
+            ("nit", str(self.nit)),
+        ]
+        if self.diverged_at is not None:
+            rows.append(("diverged_at", str(self.diverged_at)))
+        if self.suggested_lr is not None:
+            rows.append(("suggested_lr", f"{self.suggested_lr:.3g}"))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>"
+            f"{escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table><caption>Result</caption><tbody>{body}</tbody></table>"
 
     def to_dict(self, *, with_history: bool = True) -> dict[str, Any]:
         """A JSON-ready dict of the result (arrays as lists, non-finite numbers as None)."""

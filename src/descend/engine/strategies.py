@@ -14,7 +14,7 @@ remedies for non-convex functions, both here:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from descend.base.types import Array, LearningRate
 from descend.engine.minimize import _check_loop_args, as_start, minimize
 from descend.engine.result import History, Result
 from descend.objectives.objective import Objective
-from descend.objectives.resolve import as_objective
+from descend.objectives.resolve import as_objective, dimension_of
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation
 
@@ -91,10 +91,22 @@ def _domain_of(obj: Objective, domain: Any, n: int | None) -> Array:
     return box
 
 
+def _box_dimension(domain: Any) -> int | None:
+    """The number of (low, high) pairs of a box given as a 2-D table, else None."""
+    if domain is None:
+        return None
+    try:
+        box = np.asarray(domain, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return int(box.shape[0]) if box.ndim == 2 and box.shape[1] == 2 else None
+
+
 def random_restarts(
     fun: Any,
     n_starts: int = 10,
     *,
+    grad: Callable[[Array], Any] | None = None,
     domain: Sequence[tuple[float, float]] | None = None,
     optimizer: str | GradientTransformation = "adam",
     lr: LearningRate | None = None,
@@ -107,13 +119,16 @@ def random_restarts(
 
     Starting points are drawn uniformly in ``domain`` (a built-in function's own by default)
     from ``numpy.random.default_rng(seed)``. Each run stops on its own when its gradient norm
-    falls below ``tol``; a run that diverges is frozen at its last finite point.
+    falls below ``tol``; a run that diverges is frozen at its last finite point. ``grad`` is
+    the gradient of a callable ``fun`` (central differences otherwise, much slower). An
+    n-dimensional built-in named by text (sphere, rosenbrock, rastrigin, ackley) takes its
+    dimension from ``domain``.
 
     >>> r = random_restarts("himmelblau", 40, optimizer="adam", lr=0.05, max_iter=3000, seed=0)
     >>> len(r.distinct_minima(3))   # Himmelblau's four minima, all found
     4
     """
-    obj = as_objective(fun)
+    obj = as_objective(fun, grad, n=_box_dimension(domain))
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise HyperparameterError(f"n_starts={n_starts!r} must be a whole number >= 1")
     _check_loop_args(max_iter, tol, None, None)
@@ -191,6 +206,7 @@ def simulated_annealing(
     fun: Any,
     x0: Any,
     *,
+    grad: Callable[[Array], Any] | None = None,
     lr: float = 0.01,
     temperature: float = 1.0,
     cooling: float = 0.99,
@@ -204,6 +220,7 @@ def simulated_annealing(
     Each iteration proposes θ' = θ − α∇J(θ) + σ_t·ξ, ξ ~ N(0, I), σ_t = noise·√(T_t/T₀); accepts
     it if J(θ') < J(θ), or with probability exp(−(J(θ') − J(θ))/T_t) otherwise; then
     T_{t+1} = cooling·T_t. Returns the best point visited; ``history.x`` is the accepted path.
+    ``grad`` is the gradient of a callable ``fun`` (central differences otherwise).
 
     >>> f = lambda x: x[0] ** 4 - 3 * x[0] ** 2 + x[0]    # local min near 1.13, global near −1.30
     >>> r = simulated_annealing(f, [2.0], lr=0.01, temperature=2.0, cooling=0.99, noise=0.5,
@@ -211,7 +228,7 @@ def simulated_annealing(
     >>> round(float(r.x[0]), 2)
     -1.3
     """
-    obj = as_objective(fun)
+    obj = as_objective(fun, grad, n=dimension_of(x0))
     x = as_start(x0, obj)
     check_positive("lr", lr)
     check_positive("temperature", temperature)

@@ -221,6 +221,27 @@ class _BaseGD(BaseEstimator):
     def _set_coef(self, coef: Array, intercept: Array) -> None:
         raise NotImplementedError
 
+    @property
+    def _repr_html_(self) -> Any:
+        """scikit-learn's notebook view, with the fit's status once fitted (a property, as in
+        scikit-learn, so that ``display="text"`` still falls back to the text repr)."""
+        base = super()._repr_html_
+
+        def html() -> str:
+            from html import escape
+
+            shown = str(base())
+            if getattr(self, "status_", None) is None:
+                return shown
+            note = (
+                f"<p>fitted: <b>{escape(str(self.status_))}</b> after {self.n_iter_} epochs, "
+                f"α = {self.lr_:.4g}; {escape(str(self.message_))}</p>"
+            )
+            head, end, tail = shown.rpartition("</body>")
+            return f"{head}{note}{end}{tail}" if end else shown + note
+
+        return html
+
     def _raw_decision(self, X: Any) -> Array:
         """X·coef_ᵀ + intercept_ on validated raw features, shape (m,) or (m, K)."""
         check_is_fitted(self)

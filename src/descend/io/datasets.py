@@ -18,7 +18,7 @@ name               X shape   columns (target last)                              
 How each was made:
 
 ``hours_studied``
-    The seed articles' example, typed in: hours studied x = 1, 2, 3, 4, 5 and exam scores
+    The introductory articles' example, typed in: hours studied x = 1, 2, 3, 4, 5 and exam scores
     y = 2, 4, 5, 4, 5. Its least-squares line is y = 0.6 x + 2.2.
 
 ``house_prices``
@@ -79,7 +79,8 @@ __all__ = ["DATASETS", "load_dataset"]
 #: Every bundled data set: its name and a one-line description.
 DATASETS: dict[str, str] = {
     "hours_studied": (
-        "the seed articles' 5 students: hours studied -> exam score (least squares: y = 0.6x + 2.2)"
+        "the 5 students of the introductory articles: hours studied -> exam score "
+        "(least squares: y = 0.6x + 2.2)"
     ),
     "house_prices": (
         "50 synthetic houses: size_m2, bedrooms, age_years -> price_k (thousands), for "
@@ -164,7 +165,7 @@ def _iris(dtype: DTypeLike) -> Table:
 
 
 def _hours_studied_rows() -> list[tuple[Any, ...]]:
-    """The seed articles' table.
+    """The introductory articles' table.
 
     >>> _hours_studied_rows()[:2]
     [('hours', 'score'), (1, 2)]

@@ -71,8 +71,30 @@ def _checked_path(path: PathLike) -> tuple[str, str]:
     return p, fmt
 
 
-def _delimiter(fmt: str) -> str:
-    return "\t" if fmt == "tsv" else ","
+#: The separators a ``.csv`` file may use; the header line tells which one it does.
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(fmt: str, path: str | None = None) -> str:
+    """The field separator: a tab for ``.tsv``; for ``.csv`` the one its header line uses.
+
+    A comma when the header holds one; otherwise the most frequent of ``; TAB |`` in the
+    header (files written with a semicolon where the decimal mark is a comma), else a comma.
+    """
+    if fmt == "tsv":
+        return "\t"
+    if path is None:
+        return ","
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            line = f.readline()
+    except OSError:
+        return ","
+    if "," in line:
+        return ","
+    counts = {d: line.count(d) for d in CSV_DELIMITERS[1:]}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _one_line(error: BaseException) -> str:
@@ -91,7 +113,7 @@ def _csv_header(path: str, fmt: str) -> list[str]:
     """The names in the first line of a CSV/TSV file (parsed the way pyarrow parses them)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, delimiter=_delimiter(fmt)), None)
+            header = next(csv.reader(f, delimiter=_delimiter(fmt, path)), None)
     except UnicodeDecodeError as e:
         raise DataError(f"{path} is not UTF-8 text ({e.reason}); save it as UTF-8") from None
     if not header or header == [""]:

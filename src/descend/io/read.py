@@ -25,8 +25,10 @@ _CSV_COLUMN_ERROR = re.compile(
 )
 
 
-def _csv_options(fmt: str, columns: Sequence[str], types: dict[str, Any] | None = None) -> Any:
-    parse = pa_csv.ParseOptions(delimiter=_delimiter(fmt))
+def _csv_options(
+    path: str, fmt: str, columns: Sequence[str], types: dict[str, Any] | None = None
+) -> Any:
+    parse = pa_csv.ParseOptions(delimiter=_delimiter(fmt, path))
     convert = pa_csv.ConvertOptions(
         include_columns=list(columns), column_types=types or {}, strings_can_be_null=True
     )
@@ -50,7 +52,8 @@ def _csv_error(
             )
         return DataError(
             f"column {name!r} is not numeric: it holds {match.group(2)!r} ({where}) in {path}; "
-            f"one-hot encode it into 0/1 columns or drop it (pass features=[...] without {name!r})"
+            f"one-hot encode it into 0/1 columns or leave it out of the features (--features "
+            f"on the command line, features=[...] in Python, without {name!r})"
         )
     return DataError(f"cannot read {path} as CSV: {text}")
 
@@ -61,7 +64,7 @@ def _read(path: str, fmt: str, columns: Sequence[str]) -> pa.Table:
             return pq.read_table(path, columns=list(columns))
         except (pa.ArrowException, OSError) as e:
             raise _parquet_error(path, e) from None
-    parse, convert = _csv_options(fmt, columns)
+    parse, convert = _csv_options(path, fmt, columns)
     try:
         return pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
     except (pa.ArrowException, OSError) as e:
@@ -96,7 +99,7 @@ def _csv_target_type(
 ) -> Any:
     """The type to read a streamed CSV target as, judged from the file's first block."""
     float_features = dict.fromkeys(features, pa.float64())
-    parse, convert = _csv_options(fmt, columns, float_features)
+    parse, convert = _csv_options(path, fmt, columns, float_features)
     try:
         with pa_csv.open_csv(path, parse_options=parse, convert_options=convert) as reader:
             inferred = reader.schema.field(target).type
@@ -128,7 +131,7 @@ def _stream(
         header = _csv_header(path, fmt)
         types = dict.fromkeys(features, pa.float64())
         types[target] = _csv_target_type(path, fmt, header, columns, features, target)
-        parse, convert = _csv_options(fmt, columns, types)
+        parse, convert = _csv_options(path, fmt, columns, types)
         source = pa_csv.open_csv(path, parse_options=parse, convert_options=convert)
     done = 0
     chunks = _rebatch(source, batch_rows)

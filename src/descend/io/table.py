@@ -75,6 +75,7 @@ __all__ = [
     "FileNotFoundDataError",
     "Table",
     "iter_batches",
+    "load_columns",
     "load_features",
     "load_table",
     "read_table_columns",
@@ -150,6 +151,24 @@ class Table:
         return (
             f"Table({self.n_rows} rows, features={self.feature_names!r}, "
             f"target={self.target_name!r}, path={self.path!r})"
+        )
+
+    def _repr_html_(self, rows: int = 5) -> str:
+        """The table in a notebook: its source, size and first ``rows`` rows."""
+        from html import escape
+
+        head = "".join(f"<th>{escape(n)}</th>" for n in (*self.feature_names, self.target_name))
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td>{float(v):.6g}</td>" for v in self.X[i])
+            + f"<td>{escape(str(self.y[i]))}</td></tr>"
+            for i in range(min(rows, self.n_rows))
+        )
+        more = f"<p>… {self.n_rows - rows} more rows</p>" if self.n_rows > rows else ""
+        return (
+            f"<div><p><b>Table</b> {escape(self.path)}: {self.n_rows} rows, "
+            f"{self.n_features} features, target <code>{escape(self.target_name)}</code></p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}</div>"
         )
 
 
@@ -284,6 +303,41 @@ def load_features(
     if table.num_rows == 0:
         raise _no_rows(p)
     return _features(table, chosen, dt, _Rows(p)), chosen
+
+
+def load_columns(path: PathLike) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """Every column of a CSV, TSV or Parquet file as it is, without checks on the values.
+
+    For writing a file back with columns added (``descend predict``): integers stay ``int``,
+    text stays ``str``, a missing value is ``None``.
+
+    Returns
+    -------
+    names : tuple of str
+        The column names, in file order.
+    columns : list of list
+        One list of Python values per column.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "new.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("id;size\\n7;2.5\\n8;3\\n")
+    >>> load_columns(path)
+    (('id', 'size'), [[7, 8], [2.5, 3.0]])
+    >>> tmp.cleanup()
+    """
+    pyarrow()
+    from descend.io.read import _read
+
+    p, fmt = _checked_path(path)
+    names = read_table_columns(p)
+    table = _read(p, fmt, names)
+    if table.num_rows == 0:
+        raise _no_rows(p)
+    return tuple(names), [table.column(i).to_pylist() for i in range(table.num_columns)]
 
 
 def iter_batches(

@@ -108,7 +108,8 @@ def _non_numeric_feature(col: pa.ChunkedArray, name: str, rows: _Rows) -> DataEr
         kind = str(col.type)
     return DataError(
         f"feature column {name!r} is not numeric ({kind}{example}) in {rows.path}; "
-        f"one-hot encode it into 0/1 columns or drop it (pass features=[...] without {name!r})"
+        f"one-hot encode it into 0/1 columns or leave it out of the features (--features on "
+        f"the command line, features=[...] in Python, without {name!r})"
     )
 
 

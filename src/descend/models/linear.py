@@ -287,6 +287,23 @@ def labels(z: Array, classes: Any) -> NDArray[Any]:
     return picked
 
 
+def probabilities(z: Array) -> Array:
+    """Class probabilities from scores: σ(z) for one score per row (binary logistic model,
+    columns P(classes[0]) = σ(−z) and P(classes[1]) = σ(z)), else softmax(z) row by row.
+
+    >>> probabilities(np.array([0.0, np.log(3.0)])).round(4).tolist()
+    [[0.5, 0.5], [0.25, 0.75]]
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1 or z.shape[1] == 1:
+        z1 = z.reshape(-1)
+        p1 = np.where(z1 >= 0, 1 / (1 + np.exp(-np.abs(z1))), 1 - 1 / (1 + np.exp(-np.abs(z1))))
+        return np.column_stack([1 - p1, p1])
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    out: Array = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
 def linear_regression(
     n_features: int,
     loss: str | Loss = "squared",

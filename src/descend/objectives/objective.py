@@ -15,13 +15,14 @@ value (and one gradient row) per point; otherwise the points are evaluated one a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from descend.base.errors import ShapeError
+from descend.base.errors import ArgumentError, ShapeError
 from descend.base.types import Array
 
 #: Relative step of the central difference: h = eps**(1/3) * max(1, |x|) balances truncation
@@ -49,18 +50,53 @@ def numeric_grad(fun: Callable[[Array], Any], x: Array) -> Array:
     return g
 
 
-def check_grad(fun: Callable[[Array], Any], grad: Callable[[Array], Any], x: Any) -> float:
-    """Largest absolute difference between ``grad(x)`` and a central-difference gradient.
+class GradCheck(float):
+    """What :func:`check_grad` returns: the absolute difference, with the relative one.
 
-    Use it to check a hand-written gradient: a correct one gives about 1e-8 or less on
-    well-scaled functions, a wrong one gives a difference of the size of the gradient.
+    The value itself is the absolute difference e = maxᵢ |gᵢ − ĝᵢ| (g the given gradient, ĝ
+    the central-difference one), so it compares like a float; ``relative`` is
+    e / max(‖g‖∞, ‖ĝ‖∞), the difference measured against the size of the gradient (0 when both
+    are 0). A correct gradient has a relative difference near 1e-8 or less whatever its scale.
+    """
+
+    relative: float
+
+    def __new__(cls, absolute: float, relative: float) -> GradCheck:
+        out = super().__new__(cls, absolute)
+        out.relative = relative
+        return out
+
+    @property
+    def absolute(self) -> float:
+        """maxᵢ |gᵢ − ĝᵢ|."""
+        return float(self)
+
+    def __repr__(self) -> str:
+        return f"GradCheck(absolute={float(self):.3g}, relative={self.relative:.3g})"
+
+
+def check_grad(fun: Callable[[Array], Any], grad: Callable[[Array], Any], x: Any) -> GradCheck:
+    """Difference between ``grad(x)`` and a central-difference gradient, absolute and relative.
+
+    Returns e = maxᵢ |gᵢ − ĝᵢ| (a float) carrying ``.relative`` = e / max(‖g‖∞, ‖ĝ‖∞). Use it to
+    check a hand-written gradient: a correct one gives a relative difference of about 1e-8 or
+    less, a wrong one a relative difference of order 1. The absolute difference grows with the
+    scale of the function (about 0.1 for a correct gradient of 10⁶·x⁴ at x = 10).
 
     >>> f = lambda x: x[0] ** 2 + 3 * x[1]
     >>> check_grad(f, lambda x: np.array([2 * x[0], 3.0]), [1.0, 2.0]) < 1e-7
     True
-    >>> check_grad(f, lambda x: np.array([x[0], 3.0]), [1.0, 2.0]) > 0.5
-    True
+    >>> round(check_grad(f, lambda x: np.array([x[0], 3.0]), [1.0, 2.0]).relative, 6)  # |1−2|/3
+    0.333333
     """
+    for which, given in (("fun", fun), ("grad", grad)):
+        if callable(given):
+            continue
+        raise ArgumentError(
+            f"check_grad needs {which} as a callable of θ, not {type(given).__name__}; "
+            "pass the function and the hand-written gradient to compare, e.g. "
+            "check_grad(f, grad_f, x0)"
+        )
     x = np.asarray(x, dtype=np.float64)
     analytic = np.asarray(grad(x), dtype=np.float64)
     if analytic.shape != x.shape:
@@ -68,7 +104,11 @@ def check_grad(fun: Callable[[Array], Any], grad: Callable[[Array], Any], x: Any
             f"grad returned shape {analytic.shape} for x of shape {x.shape}; "
             "it must return one partial derivative per parameter"
         )
-    return float(np.max(np.abs(analytic - numeric_grad(fun, x)), initial=0.0))
+    numeric = numeric_grad(fun, x)
+    absolute = float(np.max(np.abs(analytic - numeric), initial=0.0))
+    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in (analytic, numeric))
+    relative = absolute / scale if scale > 0 else (0.0 if absolute == 0 else math.inf)
+    return GradCheck(absolute, relative)
 
 
 @dataclass(frozen=True)

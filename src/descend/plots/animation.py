@@ -105,7 +105,10 @@ def animate_race(
     )
     steps = max(len(p) for p in pts)
     ts = np.round(np.linspace(0, steps - 1, min(frames or MAX_FRAMES, MAX_FRAMES, steps)))
-    writer = _GifWriter(fps=fps) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
+    colours = [str(line.get_color()) for line in lines]
+    writer: animation.AbstractMovieWriter = (
+        _GifWriter(fps=fps, keep=colours) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
+    )
 
     with atomic_path(out) as tmp, writer.saving(fig, str(tmp), dpi):
         for t in ts.astype(int):
@@ -176,7 +179,16 @@ def _race_figure(
 
 
 class _GifWriter(animation.PillowWriter):
-    """Pillow's GIF writer with one palette for all frames: no flicker, and fast."""
+    """Pillow's GIF writer with one palette for all frames: no flicker, and fast.
+
+    The palette holds every ``keep`` colour exactly (the paths' colours, black and white) and
+    fills the rest from a median cut of frames drawn from the whole run, so that no path
+    takes another's colour and the GIF agrees with its legend and with the still figure.
+    """
+
+    def __init__(self, *args: Any, keep: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep = [*dict.fromkeys([*keep, "#000000", "#FFFFFF"])]
 
     def finish(self) -> None:
         frames = getattr(self, "_frames", None)
@@ -186,7 +198,7 @@ class _GifWriter(animation.PillowWriter):
         from PIL import Image
 
         rgb = [frame.convert("RGB") for frame in frames]
-        palette = rgb[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        palette = _palette(rgb, self.keep)
         indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
         indexed[0].save(
             self.outfile,
@@ -195,3 +207,22 @@ class _GifWriter(animation.PillowWriter):
             duration=round(1000 / self.fps),
             loop=0,
         )
+
+
+def _palette(frames: Sequence[Any], keep: Sequence[str], sample: int = 8) -> Any:
+    """A 256-colour palette image: the ``keep`` colours exactly, the rest from ``frames``."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    exact = [round(255 * c) for colour in keep for c in to_rgb(colour)]
+    picks = [frames[i] for i in np.unique(np.linspace(0, len(frames) - 1, sample).astype(int))]
+    width, height = picks[0].size
+    montage = Image.new("RGB", (width, height * len(picks)))
+    for i, frame in enumerate(picks):
+        montage.paste(frame, (0, i * height))
+    free = 256 - len(keep)
+    base = montage.quantize(colors=free, method=Image.Quantize.MEDIANCUT).getpalette() or []
+    base = (base + [0] * 3 * free)[: 3 * free]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(exact + base)
+    return palette

@@ -44,6 +44,11 @@ def _auto_log(series: Sequence[Array]) -> bool:
     return bool(values.size and values.min() > 0 and values.max() / values.min() > 100)
 
 
+def _positive(values: Array) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(finite.size and finite.min() > 0)
+
+
 def _draw_loss(ax: Axes, values: Array, colour: str, label: str | None, diverged: bool) -> None:
     ax.plot(
         np.arange(len(values)),
@@ -120,7 +125,7 @@ def plot_loss(
 def _status_text(run: Any) -> str:
     status, nit = getattr(run, "status", None), getattr(run, "nit", None)
     if status == "diverged":
-        return f"diverged at step {getattr(run, 'diverged_at', None) or nit}"
+        return f"diverged after {nit} steps"
     return {
         "converged": f"converged in {nit} steps",
         "max_iter": f"not converged after {nit} steps",
@@ -134,17 +139,29 @@ def plot_learning_rates(
     lrs: Sequence[float],
     *,
     title: str | None = "The learning rate α: too small, right, too large",
+    ylabel: str = "loss J(θ)",
+    minimum: float | None = None,
 ) -> Figure:
     """Side-by-side loss curves of one problem run with different learning rates.
+
+    The panels share both axes, with a log y axis when every value is positive, so that a
+    rate that is too small (a slow straight fall), a good one (a steep fall) and one that is
+    too large (a climb) read apart at a glance.
 
     Parameters
     ----------
     results : sequence of Result (or History, or loss arrays)
         One run per learning rate, e.g. too small, about right and too large.
     lrs : sequence of float
-        The learning rates; each panel is titled e.g. "α = 1.1 — diverged at step 76".
+        The learning rates; each panel is titled e.g. "α = 1.1 — diverged after 75 steps".
     title : str, optional
         The figure's title.
+    ylabel : str, default="loss J(θ)"
+        The y label ("f(θ)" for a function that is not a loss).
+    minimum : float, optional
+        The least value J(θ*) of the problem: the panels then show J(θ) − J(θ*) (at least
+        1e-16) on a log scale, which tells a rate that crawls from one that converges even
+        when both end near J(θ*). The default y label becomes "J(θ) − J(θ*)".
 
     Returns
     -------
@@ -154,17 +171,24 @@ def plot_learning_rates(
         raise ShapeError(f"{len(results)} results but {len(lrs)} learning rates; give one each")
     fig = _new_figure((4.2 * len(results), 3.9))
     colours = {"diverged": OKABE_ITO[1], "converged": OKABE_ITO[4], "stalled": OKABE_ITO[4]}
-    for ax, run, lr in zip(
-        fig.subplots(1, len(results), squeeze=False)[0], results, lrs, strict=True
-    ):
-        values = _series(run)
+    series = [_series(run) for run in results]
+    if minimum is not None:
+        series = [np.where(np.isfinite(v), np.maximum(v - minimum, 1e-16), v) for v in series]
+        ylabel = "J(θ) − J(θ*)" if ylabel == "loss J(θ)" else ylabel
+    axes = fig.subplots(1, len(results), squeeze=False, sharex=True, sharey=True)[0]
+    log = all(_positive(v) for v in series)
+    for ax, run, lr, values in zip(axes, results, lrs, series, strict=True):
         colour = colours.get(str(getattr(run, "status", "")), OKABE_ITO[0])
         _draw_loss(ax, values, colour, None, _diverged(run, values))
-        ax.set_yscale("log" if _auto_log([values]) else "linear")
+        ax.set_yscale("log" if log else "linear")
         status = _status_text(run)
-        ax.set(xlabel="step", ylabel="loss J(θ)")
+        ax.set(xlabel="step")
         ax.set_title(f"α = {lr:g}" + (f" — {status}" if status else ""), fontsize=10.5)
         ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel(ylabel)
+    finite = np.concatenate([v[np.isfinite(v)] for v in series] + [np.empty(0)])
+    if log and finite.size:  # one y range for every panel: the whole span of the values
+        axes[0].set_ylim(finite[finite > 0].min() / 10, finite.max() * 10)
     if title:
         fig.suptitle(title, fontsize=13)
     return fig
@@ -180,6 +204,7 @@ def plot_curve_1d(
     xlim: Limits | None = None,
     grad: Callable[[Any], Any] | None = None,
     title: str | None = None,
+    maxima: Any = None,
 ) -> Figure:
     """The curve y = f(x), the iterates on it joined by arrows, and the slope at the steps.
 
@@ -195,6 +220,8 @@ def plot_curve_1d(
         f′ for the tangent segments; central differences of ``f`` when omitted.
     title : str, optional
         Defaults to "Gradient descent on <f>".
+    maxima : sequence of float, optional
+        Known maxima (what gradient ascent climbs to), marked with a star labelled "maximum".
 
     Returns
     -------
@@ -202,7 +229,9 @@ def plot_curve_1d(
     """
     fn, p = _evaluator(f), _as_path(path, 1)
     minima = _known_minima(f, None, 1)
-    ((lo, hi),) = [xlim] if xlim else _limits([p], minima, 1, getattr(f, "domain", None), 0.2)
+    peaks = _known_minima(None, maxima, 1)
+    marked = np.concatenate([minima, peaks])
+    ((lo, hi),) = [xlim] if xlim else _limits([p], marked, 1, getattr(f, "domain", None), 0.2)
     xs = np.linspace(lo, hi, 400)
     ys, yp = fn(xs[:, None]), fn(p)
     name = _names(f, 1, ("x",))[0]
@@ -240,9 +269,11 @@ def plot_curve_1d(
         _tangents(fn, grad, p[at], yp[at], (lo, hi), ax.get_ylim(), label=f"slope f′({name})")
     )
     ax.plot(p[0, 0], yp[0], "o", ms=10, color=colour, mec="black", zorder=5, label="start")
-    ax.plot(p[-1, 0], yp[-1], "s", ms=9, color=colour, mec="black", zorder=5, label="end")
-    if len(minima):
-        ax.scatter(minima[:, 0], fn(minima), zorder=6, label="minimum", **_STAR)
+    # the end above the stars (which stay visible around it): it often lands on the minimum
+    ax.plot(p[-1, 0], yp[-1], "s", ms=8, color=colour, mec="black", zorder=7, label="end")
+    for points, text in ((minima, "minimum"), (peaks, "maximum")):
+        if len(points):
+            ax.scatter(points[:, 0], fn(points), zorder=6, label=text, **_STAR)
     ax.set(
         xlabel=name,
         ylabel=f"f({name})",

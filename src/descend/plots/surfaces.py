@@ -42,6 +42,7 @@ def _contour(
     log_levels: bool,
     grid: int,
     label: str,
+    colorbar: bool = True,
 ) -> None:
     """Filled contours of f over the box, log-spaced above the minimum when f ≥ 0."""
     X, Y = np.meshgrid(np.linspace(*xlim, grid), np.linspace(*ylim, grid))
@@ -68,6 +69,8 @@ def _contour(
         X, Y, Z, levels=lv, cmap=cmap, extend=extend, norm=BoundaryNorm(lv, cmap.N, extend=extend)
     )
     ax.contour(X, Y, Z, levels=lv, colors="white", linewidths=0.5, alpha=0.6)
+    if not colorbar:
+        return
     bar = fig.colorbar(filled, ax=ax, ticks=lv[:: max(1, len(lv) // 7)], shrink=0.9)
     bar.ax.yaxis.set_major_formatter(
         FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
@@ -112,12 +115,14 @@ def _draw_paths(
                 color=colour,
                 mec="black",
                 mew=1.2,
-                zorder=6,
+                zorder=8,  # above the stars (7), which stay visible around it
                 gid="end",
             )
 
 
-def _legend(ax: Axes, start: bool, end: bool, diverged: bool, minima: bool) -> None:
+def _legend(
+    ax: Axes, start: bool, end: bool, diverged: bool, minima: bool, maxima: bool = False
+) -> None:
     """The paths' labels, then what the markers mean."""
     handles, texts = ax.get_legend_handles_labels()
     plain: dict[str, Any] = {"color": "white", "mec": "black", "mew": 1.2, "ls": "none"}
@@ -126,6 +131,7 @@ def _legend(ax: Axes, start: bool, end: bool, diverged: bool, minima: bool) -> N
         (end, "s", 8, "end"),
         (diverged, "X", 10, "diverged"),
         (minima, "*", 15, "minimum"),
+        (maxima, "*", 15, "maximum"),
     ):
         if show:
             style = {**plain, "color": "#F0E442"} if marker == "*" else plain
@@ -143,6 +149,7 @@ def plot_contour(
     xlim: Limits | None = None,
     ylim: Limits | None = None,
     minima: Any = None,
+    maxima: Any = None,
     start: bool = True,
     levels: int | Sequence[float] = 30,
     log_levels: bool = True,
@@ -151,6 +158,7 @@ def plot_contour(
     axis_labels: tuple[str, str] | None = None,
     colorbar_label: str | None = None,
     grid: int = 200,
+    panels: bool = False,
 ) -> Figure:
     """Filled contours of a function of two variables, with descent paths on them.
 
@@ -168,6 +176,8 @@ def plot_contour(
         both axes when that is reasonable (the domain of a built-in function without paths).
     minima : sequence of points, optional
         Known minima, marked with a star; by default ``f.minima`` when ``f`` has them.
+    maxima : sequence of points, optional
+        Known maxima (what gradient ascent climbs to), marked with a star labelled "maximum".
     start : bool, default=True
         Mark where each path starts.
     levels : int or sequence of float, default=30
@@ -185,15 +195,21 @@ def plot_contour(
         Default: "f(θ₀, θ₁)" with the axis labels.
     grid : int, default=200
         Grid points per axis.
+    panels : bool, default=False
+        One panel per path, on shared axes, so that paths that follow the same valley are not
+        hidden under each other (the other paths are drawn thin and grey in each panel).
 
     Returns
     -------
     Figure
     """
+    if panels:
+        return _contour_panels(f, paths, labels, xlim, ylim, minima, levels, log_levels, title)
     runs = [] if isinstance(paths, tuple | list) and len(paths) == 0 else _as_list(paths, 2)
     pts = [_as_path(r, 2) for r in runs]
     stars = _known_minima(f, minima, 2)
-    auto = _limits(pts, stars, 2, getattr(f, "domain", None))
+    peaks = _known_minima(None, maxima, 2)
+    auto = _limits(pts, np.concatenate([stars, peaks]), 2, getattr(f, "domain", None))
     if xlim is None and ylim is None and pts:
         xlim, ylim = _fit_box(auto[0], auto[1], 4.6 / 5.3)  # the axes' shape in a 7.2 x 5.6 fig
     xlim, ylim = xlim or auto[0], ylim or auto[1]
@@ -219,8 +235,9 @@ def plot_contour(
     )
     texts = [f"{t} (diverged)" if d else t for t, d in zip(texts, diverged, strict=True)]
     _draw_paths(ax, pts, texts, diverged, linewidths or [2.0] * len(pts), start)
-    if len(stars):
-        ax.scatter(*stars.T, zorder=7, **_STAR)
+    for points in (stars, peaks):
+        if len(points):
+            ax.scatter(*points.T, zorder=7, **_STAR)
     ax.set(xlabel=names[0], ylabel=names[1], xlim=xlim, ylim=ylim)
     described = _describe(f)
     if title is None:
@@ -230,7 +247,64 @@ def plot_contour(
             else (described or "Gradient descent paths")
         )
     ax.set_title(title)
-    _legend(ax, start and bool(pts), any(len(p) > 1 for p in pts), any(diverged), bool(len(stars)))
+    _legend(
+        ax,
+        start and bool(pts),
+        any(len(p) > 1 for p in pts),
+        any(diverged),
+        bool(len(stars)),
+        bool(len(peaks)),
+    )
+    return fig
+
+
+def _contour_panels(
+    f: Any,
+    paths: Any,
+    labels: Sequence[str] | None,
+    xlim: Limits | None,
+    ylim: Limits | None,
+    minima: Any,
+    levels: Any,
+    log_levels: bool,
+    title: str | None,
+) -> Figure:
+    """:func:`plot_contour` with ``panels=True``: one panel per path, in rows of three."""
+    pts = [_as_path(r, 2) for r in _as_list(paths, 2)]
+    texts = (
+        [str(t) for t in labels]
+        if labels is not None
+        else [f"path {i + 1}" for i in range(len(pts))]
+    )
+    stars = _known_minima(f, minima, 2)
+    auto = _limits(pts, stars, 2, getattr(f, "domain", None))
+    xlim, ylim = xlim or auto[0], ylim or auto[1]
+    names = _names(f, 2, ("θ₀", "θ₁"))
+    cols = min(3, len(pts))
+    rows = -(-len(pts) // cols)
+    fig = _new_figure((4.1 * cols, 3.5 * rows + 0.4))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True).ravel()
+    for i, (ax, p, text) in enumerate(zip(axes, pts, texts, strict=False)):
+        _contour(fig, ax, f, xlim, ylim, levels, log_levels, 120, "", colorbar=False)
+        for q in pts:
+            ax.plot(*q.T, color="#777777", lw=0.8, alpha=0.6, zorder=2)
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.plot(*p.T, color=colour, lw=2.2, zorder=3, path_effects=_halo(2.2), gid="path")
+        ok = np.flatnonzero(np.all(np.isfinite(p), axis=1))
+        if len(stars):
+            ax.scatter(*stars.T, zorder=7, **{**_STAR, "s": 160})
+        if len(ok):
+            ax.plot(*p[ok[0]], "o", ms=8, color=colour, mec="black", zorder=8)
+            ax.plot(*p[ok[-1]], "s", ms=7, color=colour, mec="black", zorder=8, gid="end")
+        ax.set_title(text, fontsize=10.5, color=colour if colour != "#000000" else "black")
+        ax.set(xlim=xlim, ylim=ylim)
+    for ax in axes[len(pts) :]:
+        ax.set_axis_off()
+    for ax in axes[(rows - 1) * cols :]:
+        ax.set_xlabel(names[0])
+    for ax in axes[::cols]:
+        ax.set_ylabel(names[1])
+    fig.suptitle(title or f"Gradient descent on {_describe(f) or 'f'}", fontsize=13)
     return fig
 
 
