@@ -54,7 +54,7 @@ def test_an_objective_unbounded_below_is_reported_as_diverged(engine):
     assert result.x[0] == pytest.approx(1.02 ** (t - 1), rel=1e-9)
     assert result.suggested_lr is None
     assert "unbounded below" in result.message
-    assert f"step {t}" in result.message
+    assert result.message.startswith(f"diverged after {t - 1} steps: the next step took J below")
 
 
 @pytest.mark.parametrize("engine", ["numpy", "compiled"])

@@ -400,8 +400,9 @@ def _message(
     if fell:
         side = "above" if sign < 0 else "below"
         return (
-            f"diverged at step {diverged_at}: J went {side} J(θ₀) {'+' if sign < 0 else '−'} "
-            f"10¹²·(1 + |J(θ₀)|); the function looks unbounded {side} (no {goal} to find)"
+            f"diverged after {nit} steps: the next step took J {side} J(θ₀) "
+            f"{'+' if sign < 0 else '−'} 10¹²·(1 + |J(θ₀)|); the function looks unbounded "
+            f"{side} (no {goal} to find)"
         )
     hint = (
         f"; try a smaller learning rate, e.g. lr={suggested:.3g}"
