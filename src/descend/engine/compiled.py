@@ -90,10 +90,11 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     from sympy.printing.pycode import PythonCodePrinter
 
     # The user's names are replaced by _v0, _v1, ... so that no name can clash with the code.
-    symbols = [sympy.Symbol(f"_v{i}") for i in range(len(variables))]
+    # They are real, as the parsed variables are: d|x|/dx is then sign(x), with no re or im.
+    symbols = [sympy.Symbol(f"_v{i}", real=True) for i in range(len(variables))]
     by_name = {str(s): s for s in expr.free_symbols}
     renames = {by_name[v]: s for v, s in zip(variables, symbols, strict=True) if v in by_name}
-    expr = expr.subs(renames)
+    expr = expr.xreplace(renames)
     outputs = [expr, *(sympy.diff(expr, s) for s in symbols)]
     shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
     printer = PythonCodePrinter({"fully_qualified_modules": True})
