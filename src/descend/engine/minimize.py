@@ -217,7 +217,7 @@ def _run_compiled(
     with np.errstate(all="ignore"):
         f0, g0 = vg(x)
     if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
-        _not_finite_at_start(obj, x, sign * f0)
+        _not_finite_at_start(obj, x, sign * f0, sign * g0)
     out = _compiled.run_compiled(
         vg,
         x,
@@ -249,12 +249,15 @@ def _run_compiled(
     )
 
 
-def _not_finite_at_start(obj: Objective, x: Array, value: float) -> None:
+def _not_finite_at_start(obj: Objective, x: Array, value: float, grad: Array) -> None:
+    """Raise: J or ∇J is not finite at x0; the message says which, with the numbers."""
     cls = ExpressionError if obj.gradient_formulas else DescendError
-    raise cls(
-        f"{obj.name} is not finite at the start x0={x.tolist()} (value {value}); "
-        "choose a starting point inside the function's domain"
-    )
+    if math.isfinite(value):
+        what = f"its gradient is not finite at the start x0={x.tolist()} (value {value}, "
+        what += f"gradient {np.asarray(grad).tolist()})"
+    else:
+        what = f"it is not finite at the start x0={x.tolist()} (value {value})"
+    raise cls(f"{obj.name}: {what}; choose a starting point inside the function's domain")
 
 
 def _optimizer_lr(optimizer: Any, lr: Any) -> LearningRate | None:
@@ -305,7 +308,7 @@ def _run(
 ) -> Result:
     f, g = _evaluate(obj, x, sign)
     if not math.isfinite(f) or not np.all(np.isfinite(g)):
-        _not_finite_at_start(obj, x, sign * f)
+        _not_finite_at_start(obj, x, sign * f, sign * g)
     f_start = f
     path, values, norms, lrs, sizes = [x.copy()], [f], [float(safe_norm(g))], [], []
     state = opt.init(x)
@@ -323,13 +326,16 @@ def _run(
             break
         if t >= max_iter:
             break
-        if auto:
-            step, state, alpha = _line_search(obj, x, f, g, opt, state, sign, alpha)
-            used_lr = alpha
-        else:
-            used_lr = _current_lr(opt, state, lr)
-            step, state = opt.update(g, state, x)
-        x_new = x + step
+        # An overflow in the update (g² in Adam's second moment) shows up as a non-finite
+        # step, which the divergence check below reports: no NumPy warning on the way.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if auto:
+                step, state, alpha = _line_search(obj, x, f, g, opt, state, sign, alpha)
+                used_lr = alpha
+            else:
+                used_lr = _current_lr(opt, state, lr)
+                step, state = opt.update(g, state, x)
+            x_new = x + step
         f_new, g_new = _evaluate(obj, x_new, sign)
         t += 1
         exploded = f_new > f_start + EXPLODE_FACTOR * (1.0 + abs(f_start))
