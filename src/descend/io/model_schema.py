@@ -98,7 +98,7 @@ def _model_class() -> Any:
 def _where(loc: tuple[Any, ...]) -> str:
     # pydantic names the branch of a union it tried ("list[float]", "function-after[...]");
     # the path in the document is what a reader needs.
-    parts = [p for p in loc if isinstance(p, int) or "[" not in p and not p.startswith("Strict")]
+    parts = [p for p in loc if isinstance(p, int) or ("[" not in p and not p.startswith("Strict"))]
     parts = [p for p in parts if p not in ("str", "int", "float", "bool")]
     if not parts:
         return "the file"
