@@ -248,10 +248,11 @@ def _validated(est: Any, X: Any, y: Any = "no_validation", **kwargs: Any) -> Any
     except ValueError as exc:  # (a TypeError, for objects that are not numbers, stays one)
         if isinstance(exc, DataError):
             raise
-        first = " ".join(str(exc).split()).split(". ")[0].rstrip(".")
-        if "NaN" in first or "infinity" in first:
-            first += "; drop or impute those values, e.g. with sklearn.impute.SimpleImputer"
-        raise DataError(first) from exc
+        message = " ".join(str(exc).split())
+        first = message.split(". ")[0].rstrip(".")
+        if "NaN" in first or "infinity" in first:  # (the rest is a page of advice)
+            message = f"{first}; drop or impute those values, e.g. with SimpleImputer"
+        raise DataError(message) from exc
 
 
 def _is_sparse(X: Any) -> bool:
