@@ -128,6 +128,19 @@ def hyper_vector(opt: GradientTransformation) -> Array:
     return out
 
 
+#: engine="auto" compiles only runs whose up-front history takes at most this many bytes.
+AUTO_MAX_HISTORY_BYTES = 1024**3
+
+
+def history_bytes(n: int, max_iter: int) -> int:
+    """Bytes the compiled loop allocates before its first step, for ``n`` variables.
+
+    The path (max_iter + 1 rows of n), J and ‖∇J‖ (max_iter + 1 each), the step sizes and the
+    learning rates (max_iter each), all float64; the NumPy loop records only the steps it takes.
+    """
+    return 8 * ((max_iter + 1) * (n + 2) + 2 * max_iter)
+
+
 def learning_rates(opt: GradientTransformation, max_iter: int) -> Array:
     """α_t for t = 0 … max_iter − 1, evaluated once in Python (schedules included)."""
     lr = (opt.hyperparams or {})["lr"]

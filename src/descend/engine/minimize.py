@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from descend.base.checks import check_memory
 from descend.base.errors import DescendError, ExpressionError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.result import History, Result, Status
@@ -169,7 +170,15 @@ def minimize(
     sign = -1.0 if maximize else 1.0
     if _use_compiled(engine, obj, opt, auto, callback, log_every, max_iter):
         return _run_compiled(obj, x, opt, sign, max_iter, tol, patience)
-    return _run(obj, x, opt, sign, auto, lr_value, max_iter, tol, patience, callback, log_every)
+    try:
+        return _run(obj, x, opt, sign, auto, lr_value, max_iter, tol, patience, callback, log_every)
+    except MemoryError:
+        from descend.base.errors import HyperparameterError
+
+        raise HyperparameterError(
+            f"max_iter={max_iter}: the history of the run no longer fits in memory; "
+            "lower max_iter or raise tol"
+        ) from None
 
 
 def _use_compiled(
@@ -197,9 +206,19 @@ def _use_compiled(
             "(sgd, momentum, adagrad, rmsprop, adam, adamw), a numeric lr or schedule, and no "
             "callback or log_every; use engine='numpy' for anything else"
         )
-    if engine == "auto" and possible:
-        return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)  # type: ignore[misc]
-    return possible
+    if not possible:
+        return False
+    size = _compiled.history_bytes(obj.n, max_iter)
+    if engine == "compiled":
+        check_memory(
+            f"engine='compiled' with max_iter={max_iter}",
+            size,
+            "lower max_iter, or use engine='numpy', which records only the steps it takes",
+        )
+        return True
+    if size > _compiled.AUTO_MAX_HISTORY_BYTES:
+        return False  # the NumPy loop records only the steps it takes
+    return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)  # type: ignore[misc]
 
 
 def _run_compiled(
