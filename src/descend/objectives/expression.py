@@ -5,8 +5,13 @@ the SymPy expression node by node: user text never reaches ``eval``, ``exec`` or
 
 Grammar
 -------
-* numbers ``2``, ``0.5``, ``1e-3`` (real only) and the constants ``pi`` and ``e``;
-* variables: identifiers that do not start with ``_`` and are not function or constant names;
+* numbers ``2``, ``0.5``, ``1e-3`` (real only, written without ``_`` digit separators) and
+  the constants ``pi`` (also written ``π``) and ``e``;
+* variables: identifiers that do not start with ``_`` and are not function or constant names.
+  ``E``, ``I``, ``oo``, ``inf``, ``Inf``, ``infinity``, ``Infinity``, ``nan`` and ``NaN`` are
+  reserved (other tools read them as constants; every number here is finite and real), so
+  none of them silently becomes a variable;
+* no comments: ``#`` is refused (Python would drop the rest of the text);
 * ``+ - * / **``, unary ``-``/``+`` and parentheses; ``^`` is read as ``**`` before parsing, so
   ``x^2 + 1`` means ``x**2 + 1``. Multiplication must be written: ``2*x``, not ``2x``;
 * functions of one argument: ``sin cos tan asin acos atan sinh cosh tanh exp log`` (natural),
@@ -54,7 +59,14 @@ from sympy.printing.numpy import NumPyPrinter
 from descend.base.errors import ExpressionError, ShapeError
 from descend.base.types import Array
 from descend.objectives.objective import Objective
-from descend.objectives.parse import _CONSTANTS, _FUNCTIONS, _UNDEFINED, _check_text, _Parser
+from descend.objectives.parse import (
+    _CONSTANTS,
+    _FUNCTIONS,
+    _RESERVED,
+    _UNDEFINED,
+    _check_text,
+    _Parser,
+)
 from descend.objectives.parse import FUNCTIONS as FUNCTIONS
 from descend.objectives.parse import MAX_DEPTH as MAX_DEPTH
 from descend.objectives.parse import MAX_DIGITS as MAX_DIGITS
@@ -77,6 +89,7 @@ def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -
             or keyword.iskeyword(v)
             or v in _FUNCTIONS
             or v in _CONSTANTS
+            or v in _RESERVED
         ):
             raise ExpressionError(
                 f"{v!r} cannot be a variable name; use identifiers such as x, "
