@@ -348,3 +348,60 @@ def _check_text(text: str) -> None:
         if depth > MAX_DEPTH:
             what = f"parentheses nested more than {MAX_DEPTH} deep at position {i}"
             raise ExpressionError(f"{what}; simplify the expression", position=i)
+
+
+#: The largest text :func:`is_cheap` may call cheap, in characters.
+_CHEAP_LENGTH = 120
+#: Largest integer exponent, and most nested function calls, of a cheap text.
+_CHEAP_EXPONENT = 4
+_CHEAP_CALLS = 3
+#: Magnitudes of number literals in a cheap text.
+_CHEAP_NUMBERS = (1e-6, 1e6)
+
+
+def is_cheap(text: str) -> bool:
+    """Whether SymPy is sure to handle ``text`` quickly, so no time-limited worker is needed.
+
+    Cheap: at most :data:`_CHEAP_LENGTH` characters, powers only with a small literal integer
+    exponent (|n| ≤ 4) or ½, at most three nested function calls, and number literals of
+    moderate size. Everything the crafted slow cases need (variable or large exponents of
+    sub-expressions, huge or tiny constants, deep nesting) is outside this, and so is checked
+    with a time limit (see :mod:`descend.objectives.bounded`).
+
+    >>> is_cheap("(1 - x)**2 + 100*(y - x**2)**2"), is_cheap("x**y")
+    (True, False)
+    """
+    if len(text) > _CHEAP_LENGTH:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # refused straight away by the parser
+    return _cheap_node(tree.body, 0)
+
+
+def _cheap_number(node: ast.expr) -> float | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _cheap_number(node.operand)
+        return None if value is None else -value
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    return None
+
+
+def _cheap_node(node: ast.AST, calls: int) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        v = abs(float(node.value))
+        return v == 0 or _CHEAP_NUMBERS[0] <= v <= _CHEAP_NUMBERS[1]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        p = _cheap_number(node.right)
+        if p is None or not (p == 0.5 or (p.is_integer() and abs(p) <= _CHEAP_EXPONENT)):
+            return False
+        return _cheap_node(node.left, calls)
+    if isinstance(node, ast.Call):
+        calls += 1
+        if calls > _CHEAP_CALLS:
+            return False
+    return all(_cheap_node(child, calls) for child in ast.iter_child_nodes(node))
