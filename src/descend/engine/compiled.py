@@ -95,9 +95,25 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     by_name = {str(s): s for s in expr.free_symbols}
     renames = {by_name[v]: s for v, s in zip(variables, symbols, strict=True) if v in by_name}
     expr = expr.xreplace(renames)
-    outputs = [expr, *(sympy.diff(expr, s) for s in symbols)]
+    # the same chain rule as the NumPy engine's gradient (d|u| = sign(u)·du, never re/im)
+    from descend.objectives.expression import symbolic_gradient
+
+    outputs = [expr, *symbolic_gradient(expr, symbols)]
     shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
-    printer = PythonCodePrinter({"fully_qualified_modules": True})
+    class Printer(PythonCodePrinter):  # type: ignore[misc]
+        # x**-2 with an integer exponent raises ZeroDivisionError at 0 in Numba; x**-2.0 is inf
+        def _print_Integer(self, e: Any) -> str:
+            return f"{float(e)!r}" if e < 0 else super()._print_Integer(e)
+
+        # d|u| of a u SymPy cannot prove real (x**x) brings re(u) and im(u): on the reals,
+        # where the value is defined, re(u) = u and im(u) = 0 (elsewhere u itself is NaN)
+        def _print_re(self, e: Any) -> str:
+            return f"({self._print(e.args[0])})"
+
+        def _print_im(self, e: Any) -> str:
+            return "0.0"
+
+    printer = Printer({"fully_qualified_modules": True})
     lines = ["def value_and_grad(_theta):"]
     lines += [f"    {s.name} = _theta[{i}]" for i, s in enumerate(symbols)]
     lines += [f"    {name} = {printer.doprint(sub)}" for name, sub in shared]
@@ -106,7 +122,8 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     lines.append(f"    return float({printer.doprint(reduced[0])}), _g")
     namespace: dict[str, Any] = {"np": np, "math": math}
     exec(compile("\n".join(lines), "<descend-compiled>", "exec"), namespace)
-    jitted = numba.njit(cache=False)(namespace["value_and_grad"])
+    # error_model="numpy": 1/0 is inf (as in the NumPy engine), not a ZeroDivisionError
+    jitted = numba.njit(cache=False, error_model="numpy")(namespace["value_and_grad"])
     _cache[key] = jitted
     return jitted
 

@@ -112,7 +112,7 @@ def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -
     return out
 
 
-def _gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
+def symbolic_gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
     """∂expr/∂s for each symbol s, by the chain rule on the tree.
 
     ``sympy.diff`` expands products with the general Leibniz rule, O(m²) per variable for m
@@ -168,7 +168,7 @@ def _analyse(
         expr = parser.parse()
         names = _resolve_variables(parser.names, variables)
         symbols = [sympy.Symbol(v, real=True) for v in names]
-        grads = _gradient(expr, symbols)
+        grads = symbolic_gradient(expr, symbols)
         for g, v in zip(grads, names, strict=True):
             if g.has(*_UNDEFINED, sympy.Derivative, sympy.Subs):
                 raise ExpressionError(
