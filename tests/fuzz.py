@@ -26,9 +26,24 @@ import numpy as np
 VARIABLES = ("x", "y", "z")
 NUMBERS = ("0", "1", "2", "3", "0.5", "10", "100", "1000", "1e3", "1e-300", "1e308", "999")
 CONSTANTS = ("pi", "e")
-FUNCTIONS = (
-    "sin cos tan asin acos atan sinh cosh tanh exp log log10 log2 sqrt abs sigmoid".split()
-)
+FUNCTIONS = [
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "exp",
+    "log",
+    "log10",
+    "log2",
+    "sqrt",
+    "abs",
+    "sigmoid",
+]
 OPERATORS = ("+", "-", "*", "/", "**", "^")
 #: Tokens a careless or hostile user may type: reserved names, comments, Python syntax.
 HOSTILE = (

@@ -92,7 +92,7 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
 
     Only names of descend's own pattern whose process id is no longer running are removed.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

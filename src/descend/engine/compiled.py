@@ -100,7 +100,8 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
 
     outputs = [expr, *symbolic_gradient(expr, symbols)]
     shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
-    class Printer(PythonCodePrinter):  # type: ignore[misc]
+
+    class Printer(PythonCodePrinter):
         # x**-2 with an integer exponent raises ZeroDivisionError at 0 in Numba; x**-2.0 is inf
         def _print_Integer(self, e: Any) -> str:
             return f"{float(e)!r}" if e < 0 else super()._print_Integer(e)

@@ -208,7 +208,7 @@ def _use_compiled(
         )
     if not possible:
         return False
-    size = _compiled.history_bytes(obj.n, max_iter)
+    size = _compiled.history_bytes(len(sym[1]), max_iter)  # type: ignore[index]
     if engine == "compiled":
         check_memory(
             f"engine='compiled' with max_iter={max_iter}",

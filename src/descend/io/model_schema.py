@@ -25,10 +25,20 @@ from descend.models.losses import LOSSES
 @functools.cache
 def _model_class() -> Any:
     """The pydantic model of a model file, built on first use (pydantic loads slowly)."""
-    pydantic = require("pydantic", "cli", "reading model files")
+    require("pydantic", "cli", "reading model files")
     from typing import Annotated, Literal
 
-    from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+    from pydantic import (
+        AfterValidator,
+        BaseModel,
+        ConfigDict,
+        Field,
+        StrictBool,
+        StrictFloat,
+        StrictInt,
+        StrictStr,
+        model_validator,
+    )
 
     def finite(v: float) -> float:
         if not math.isfinite(v):
@@ -43,11 +53,17 @@ def _model_class() -> Any:
 
     Number = Annotated[float, AfterValidator(finite)]
     Label = Annotated[
-        pydantic.StrictStr | pydantic.StrictInt | pydantic.StrictBool | pydantic.StrictFloat,
+        StrictStr | StrictInt | StrictBool | StrictFloat,
         Field(description="a class label: a string, a number or a boolean"),
     ]
     Name = Annotated[str, Field(min_length=1)]
-    Losses = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
+
+    def known_loss(v: str) -> str:
+        if v not in LOSSES:
+            raise ValueError(f"must be one of {', '.join(LOSSES)}")
+        return v
+
+    Loss = Annotated[str, AfterValidator(known_loss)]
 
     class Scaler(BaseModel):
         model_config = ConfigDict(strict=True)
@@ -60,7 +76,7 @@ def _model_class() -> Any:
         version: Literal[1]
         descend_version: str | None = None
         task: Literal["regression", "classification"]
-        loss: Losses
+        loss: Loss
         penalty: Literal["l2", "l1", "elasticnet"] | None
         alpha: Annotated[float, Field(ge=0, allow_inf_nan=False)]
         features: Annotated[list[Name], Field(min_length=1), AfterValidator(distinct)]

@@ -108,7 +108,7 @@ def _send(fd: int, work: Callable[[], Any]) -> None:
 
 def _receive(fd: int, deadline: float) -> bytes | None:
     """All bytes the child writes before it closes the pipe, or None at the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
