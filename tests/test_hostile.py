@@ -169,6 +169,21 @@ def test_scaled_regression_on_huge_features(size: float) -> None:
     assert est.intercept_ == pytest.approx(ref[2], rel=1e-3)
 
 
+def test_a_column_near_the_float_range_on_the_command_line(tmp_path: Path) -> None:
+    # y = 3x + 1 exactly, with the column stored as x·1e308: a perfect fit has R² = 1
+    x = np.linspace(-1, 1, 41)
+    data = write_csv(
+        tmp_path / "big.csv",
+        ["x", "y"],
+        [[repr(float(a) * 1e308), repr(float(3 * a + 1))] for a in x],
+    )
+    result = run("fit", str(data), "--target", "y", "--validation", "0", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["metrics"]["train"]["r2"] == pytest.approx(1.0, abs=1e-6)
+    assert out["coef"][0] * 1e308 == pytest.approx(3.0, rel=1e-3)
+
+
 def test_features_beyond_the_float_range_are_one_line() -> None:
     X = np.array([[1.7e308], [-1.7e308], [1.7e308]])  # x − mean overflows: 3.4e308 > 1.8e308
     with pytest.raises(DataError, match="spans more than the float range"):

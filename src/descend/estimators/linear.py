@@ -244,7 +244,10 @@ def _validated(est: Any, X: Any, y: Any = "no_validation", **kwargs: Any) -> Any
             "data: pass X.toarray() when it fits in memory"
         )
     try:
-        return validate_data(est, X, y, dtype=_DTYPES, **kwargs)
+        # scikit-learn's finiteness check sums X first: with |x| near 1e308 that sum overflows
+        # (and warns) before the exact check runs
+        with np.errstate(over="ignore", invalid="ignore"):
+            return validate_data(est, X, y, dtype=_DTYPES, **kwargs)
     except ValueError as exc:  # (a TypeError, for objects that are not numbers, stays one)
         if isinstance(exc, DataError):
             raise
