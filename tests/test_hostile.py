@@ -96,6 +96,12 @@ def test_the_worker_gives_what_the_process_gives(monkeypatch: pytest.MonkeyPatch
     assert info.value.position == 5
 
 
+@pytest.mark.parametrize("limit", [0, -1.0, "2"])
+def test_a_bad_time_limit_is_refused(limit: Any) -> None:
+    with pytest.raises(HyperparameterError, match="time_limit"):
+        descend.expression("x**y", time_limit=limit)
+
+
 def test_huge_max_iter_records_only_the_steps_taken() -> None:
     # x² from 1 with α = 0.01: x_t = 0.98^t, converged once |2·x_t| < 1e-6
     steps = math.ceil(math.log(5e-7) / math.log(0.98))

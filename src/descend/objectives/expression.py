@@ -59,7 +59,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from descend.base.errors import ExpressionError, ShapeError
+from descend.base.errors import ExpressionError, HyperparameterError, ShapeError
 from descend.base.types import Array
 from descend.objectives.bounded import TIME_LIMIT, can_fork, run_bounded
 from descend.objectives.objective import Objective
@@ -243,6 +243,10 @@ class Expression:
         time_limit: float | None = TIME_LIMIT,
     ) -> None:
         _check_text(text)
+        if time_limit is not None and not (isinstance(time_limit, int | float) and time_limit > 0):
+            raise HyperparameterError(
+                f"time_limit={time_limit!r} must be a positive number of seconds, or None"
+            )
         if time_limit is not None and not is_cheap(text) and can_fork():
             expr, self._variables, grads = run_bounded(
                 lambda: _analyse(text, variables), time_limit, text
