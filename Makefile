@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench loadtest lint clean
+.PHONY: demo test bench loadtest fuzz lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(STAMP)
 
 loadtest: $(STAMP)
 	$(BIN)/python benchmarks/loadtest.py
+
+# Fuzzes the expression parser for FUZZ_SECONDS: inputs tried, the slowest, foreign exceptions.
+FUZZ_SECONDS ?= 120
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz.py --seconds $(FUZZ_SECONDS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -54,13 +54,55 @@ def test_parent_folders_are_created(tmp_path: Path) -> None:
     assert [p.name for p in out.parent.iterdir()] == ["c.txt"]
 
 
-def test_overwrite_replaces_and_resets_permissions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("permissions", [0o600, 0o640, 0o755])
+def test_overwrite_replaces_and_keeps_permissions(tmp_path: Path, permissions: int) -> None:
     out = tmp_path / "f.txt"
     out.write_text("old")
-    out.chmod(0o600)
+    out.chmod(permissions)
     atomic_write_text(out, "new")
     assert out.read_text() == "new"
-    assert mode(out) == default_file_mode()
+    assert mode(out) == permissions
+
+
+def test_a_symlink_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "real.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    real.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    atomic_write_text(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new" and mode(real) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "link.csv"]
+    assert [p.name for p in real.parent.iterdir()] == ["real.csv"]
+
+
+def test_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # A writer killed by SIGKILL halfway leaves its temporary file behind.
+    code = (
+        "import os, signal, sys\n"
+        "from descend.base.files import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    tmp.write_bytes(b'x' * 1000)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "preds.csv")], env=env)
+    assert proc.returncode == -9
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".preds.") and left[0].endswith(".tmp.csv")
+    # Someone else's file that merely looks similar, and a live writer's, are kept.
+    (tmp_path / ".preds.notapid.tmp.csv").write_text("mine")
+    live = tmp_path / f".other.{os.getpid()}.abcdefgh.tmp.csv"
+    live.write_text("live")
+    atomic_write_text(tmp_path / "other.csv", "next run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".preds.notapid.tmp.csv", live.name, "other.csv"]
+    )
 
 
 def test_atomic_path_keeps_the_suffix_and_cleans_up(tmp_path: Path, umask: int) -> None:

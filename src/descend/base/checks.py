@@ -37,3 +37,36 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None
     if not (ok and np.isfinite(value)):
         bound = ">= 0" if allow_zero else "> 0"
         raise HyperparameterError(f"{name}={value!r} must be finite and {bound}")
+
+
+def memory_budget() -> int:
+    """Bytes an up-front allocation may take: half of this machine's memory (8 GiB if unknown).
+
+    >>> memory_budget() > 0
+    True
+    """
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = 16 * 1024**3
+    return int(total // 2) if total > 0 else 8 * 1024**3
+
+
+def check_memory(what: str, n_bytes: float, hint: str) -> None:
+    """Raise :class:`HyperparameterError` when allocating ``n_bytes`` up front cannot work.
+
+    >>> check_memory("max_iter=10", 800.0, "lower it")
+    >>> check_memory("n_starts=10**15", 8e15, "use fewer starts")
+    Traceback (most recent call last):
+    ...
+    descend.base.errors.HyperparameterError: n_starts=10**15 needs 7.45e+06 GiB of memory up \
+front, more than this machine can give (...); use fewer starts
+    """
+    budget = memory_budget()
+    if n_bytes > budget:
+        raise HyperparameterError(
+            f"{what} needs {n_bytes / 1024**3:.3g} GiB of memory up front, more than this "
+            f"machine can give ({budget / 1024**3:.3g} GiB); {hint}"
+        )

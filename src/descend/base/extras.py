@@ -1,8 +1,9 @@
 """Optional dependencies: each face's libraries come with an extra, loaded on first use.
 
 ``pip install descend`` brings what the engine needs (NumPy, SymPy, Numba). The rest comes with
-an extra: ``[cli]`` (typer, rich), ``[plot]`` (matplotlib), ``[sklearn]`` (scikit-learn),
-``[parquet]`` (pyarrow, for CSV and Parquet tables), ``[lab]``, ``[dask]``, or ``[all]``.
+an extra: ``[cli]`` (typer, rich, and pydantic for model files), ``[plot]`` (matplotlib),
+``[sklearn]`` (scikit-learn), ``[parquet]`` (pyarrow, for CSV and Parquet tables), ``[lab]``,
+``[dask]``, or ``[all]``.
 Code that needs one calls :func:`require`, which imports it or raises one line naming the
 ``pip install`` to run.
 

@@ -3,9 +3,14 @@
 The data goes to a temporary file in the destination's folder, which is then renamed over the
 destination (:func:`os.replace`, atomic on POSIX and Windows), so a reader never sees half a
 file and a failed write leaves the old file (if any) in place and no temporary file behind.
-The folder is created when missing. The file ends up with the permissions a plain
+The folder is created when missing. A new file gets the permissions a plain
 ``open(path, "w")`` would give it, ``0o666 & ~umask`` (:func:`tempfile.mkstemp`, which makes
-the temporary file, gives it ``0o600``).
+the temporary file, gives it ``0o600``); a replaced file keeps its own. A symbolic link is
+written through: the file it points to is replaced and the link stays a link.
+
+Temporary files are named ``.<stem>.<pid>.<random>.tmp<suffix>``. A process killed while it
+writes (``kill -9``) cannot remove its own; the next write to the same folder removes those
+whose process is no longer running.
 
 - :func:`atomic_write_bytes` and :func:`atomic_write_text` write data held in memory;
 - :func:`atomic_path` yields a temporary path for writers that want a file name (matplotlib's
@@ -24,13 +29,22 @@ the temporary file, gives it ``0o600``).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "default_file_mode"]
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "default_file_mode",
+    "remove_stale_temporaries",
+]
 
 
 def default_file_mode() -> int:
@@ -57,13 +71,59 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+_TEMP = re.compile(r"^\..*\.(\d+)\.[^.]+\.tmp(\.[^.]*)?$")
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # it exists but belongs to someone else, or the id cannot be checked
+    return True
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files of descend's writers killed in ``folder``; return them.
+
+    Only names of descend's own pattern whose process id is no longer running are removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _destination(path: str | os.PathLike[str]) -> Path:
+    """The file to replace: ``path``, or the file a symbolic link ``path`` points to."""
+    out = Path(path)
+    if out.is_symlink():
+        return Path(os.path.realpath(out))
+    return out
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; when the block succeeds, move it to ``path``.
 
     The temporary file exists (empty) when the block starts and keeps ``path``'s suffix, so a
     writer that picks its format from the name still does. If the block raises, the temporary
-    file is removed and ``path`` is left as it was.
+    file is removed and ``path`` is left as it was. An existing file keeps its permissions;
+    a symbolic link keeps pointing to the (replaced) file.
 
     Parameters
     ----------
@@ -75,16 +135,22 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Path
         The temporary file to write.
     """
-    out = Path(path)
+    out = _destination(path)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}", dir=folder)
+    remove_stale_temporaries(folder)
+    try:
+        mode = stat.S_IMODE(out.stat().st_mode)
+    except FileNotFoundError:
+        mode = default_file_mode()
+    prefix = f".{out.stem}.{os.getpid()}."
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{out.suffix}", dir=folder)
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         _fsync(tmp)
-        os.chmod(tmp, default_file_mode())  # mkstemp makes 0600
+        os.chmod(tmp, mode)  # mkstemp makes 0600
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

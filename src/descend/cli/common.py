@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -171,6 +172,31 @@ def check_output_path(path: Path, option: str, suffixes: Sequence[str] = ()) -> 
     if path.is_dir():
         raise typer.BadParameter(f"{str(path)!r} is a folder; give a file name", param_hint=option)
     return path.expanduser()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_not_overwriting(
+    path: Path, option: str, inputs: Sequence[Path | None], force: bool
+) -> None:
+    """Refuse to write ``path`` over one of the command's ``inputs`` (even with ``--force``),
+    or over any existing file unless ``force``."""
+    for source in inputs:
+        if source is not None and _same_file(path, source):
+            raise typer.BadParameter(
+                f"{str(path)!r} is an input of this command; write the output to another file",
+                param_hint=option,
+            )
+    if not force and (path.exists() or path.is_symlink()):
+        raise typer.BadParameter(
+            f"{str(path)!r} already exists; add --force to replace it, or choose another path",
+            param_hint=option,
+        )
 
 
 def _os_message(exc: OSError) -> str:

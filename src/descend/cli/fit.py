@@ -23,6 +23,7 @@ from descend.base.files import atomic_write_bytes
 from descend.cli.common import (
     EXIT_DIVERGED,
     FIGURE_SUFFIXES,
+    check_not_overwriting,
     check_output_path,
     csv_cell,
     csv_text,
@@ -95,8 +96,13 @@ def _load(
     return table, f"bundled dataset {table.path.strip('<>').split(':')[-1]}"
 
 
-def _task(task: str | None, loss: str | None, table: Table, source: str) -> tuple[str, bool]:
-    """The task, and whether it was inferred."""
+def _task(task: str | None, loss: str | None, table: Table, bundled: str | None) -> tuple[str, str]:
+    """The task, and why it was chosen when it was inferred ("" when ``--task`` set it).
+
+    Inferred from the data's type, never from a file's name: text or boolean labels (or a
+    classification loss) mean classification, numbers mean regression; of the bundled data
+    sets, exam_pass and iris are classification.
+    """
     if task is not None:
         key = task.strip().lower()
         if key not in ("regression", "classification"):
@@ -108,12 +114,14 @@ def _task(task: str | None, loss: str | None, table: Table, source: str) -> tupl
                 f"target {table.target_name!r} holds text labels, which regression "
                 "cannot fit; use --task classification"
             )
-        return key, False
-    if loss in _CLASSIFICATION_LOSSES or table.is_labelled:
-        return "classification", True
-    if any(name in source for name in _CLASSIFICATION_DATASETS):
-        return "classification", True
-    return ("classification" if len(np.unique(table.y)) <= 2 else "regression"), True
+        return key, ""
+    if loss in _CLASSIFICATION_LOSSES:
+        return "classification", f"the loss {loss} classifies"
+    if table.is_labelled:
+        return "classification", f"the target {table.target_name!r} holds labels"
+    if bundled is not None and bundled in _CLASSIFICATION_DATASETS:
+        return "classification", f"the bundled dataset {bundled} is a classification task"
+    return "regression", f"the target {table.target_name!r} holds numbers"
 
 
 def _check_classes(table: Table, loss: str | None) -> None:
@@ -261,7 +269,7 @@ def _report(
     table: Table,
     source: str,
     task: str,
-    inferred: bool,
+    inferred: str,
     metrics: dict[str, Any],
     status: str,
     message: str,
@@ -275,7 +283,7 @@ def _report(
     opt = est.optimizer if isinstance(est.optimizer, str) else est.optimizer.name
     out.print(
         f"task: {task}"
-        + (" (inferred; set it with --task)" if inferred else "")
+        + (f" (inferred: {inferred}; set it with --task)" if inferred else "")
         + f", loss {est.loss}, optimizer {opt}, α = {fmt(est.lr_, 4)}"
         + (" (chosen by lr=auto)" if est.lr == "auto" else ""),
         markup=False,
@@ -393,6 +401,9 @@ def fit_command(
         bool, typer.Option("--json", help="Print the result as JSON only.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the metrics only.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing --out and --plot files.")
+    ] = False,
 ) -> None:
     """Fit a linear model (regression or classification) by gradient descent.
 
@@ -401,12 +412,15 @@ def fit_command(
     """
     if out is not None:
         out = check_output_path(out, "--out")
+        check_not_overwriting(out, "--out", [data, plot], force)
     if plot is not None:
         plot = check_output_path(plot, "--plot", FIGURE_SUFFIXES)
+        check_not_overwriting(plot, "--plot", [data, out], force)
     if epochs < 1:
         raise typer.BadParameter(f"{epochs} must be >= 1", param_hint="--epochs")
     table, source = _load(data, dataset, target, features, task)
-    kind, inferred = _task(task, loss, table, source)
+    bundled = None if data is not None else table.path.strip("<>").split(":")[-1]
+    kind, inferred = _task(task, loss, table, bundled)
     classify = kind == "classification"
     if classify:
         _check_classes(table, loss)
@@ -532,6 +546,7 @@ def predict_command(
             "per class, proba_<class>.",
         ),
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
 ) -> None:
     """Predict with a saved model: one prediction per row of DATA.
 
@@ -540,6 +555,7 @@ def predict_command(
     """
     if out is not None:
         out = check_output_path(out, "--out")
+        check_not_overwriting(out, "--out", [model, data], force)
     doc = load_model(model)
     if proba and (doc["task"] != "classification" or doc.get("loss") == "hinge"):
         what = "a regression model" if doc["task"] != "classification" else "loss hinge"

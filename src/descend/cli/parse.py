@@ -38,7 +38,16 @@ _SCHEDULE_ALIASES = {"warmup": {"steps": "warmup_steps", "n": "warmup_steps"}}
 
 
 def parse_number(text: str, option: str) -> float:
-    """A finite float from ``text``, or BadParameter naming ``option``."""
+    """A finite float from ``text``, or BadParameter naming ``option``.
+
+    Numbers are written plainly (``1000``, ``-0.5``, ``1e-3``): Python's digit-group
+    underscores (``1_000``) are refused, as in expressions, so a typo is never read as a number.
+    """
+    if "_" in text:
+        raise typer.BadParameter(
+            f"{text!r} is not a number; write it without underscores, e.g. 1000",
+            param_hint=option,
+        )
     try:
         value = float(text.strip())
     except ValueError:
@@ -162,9 +171,18 @@ def _call(
 
 
 def parse_schedule(text: str, lr0: float) -> LearningRate:
-    """A schedule starting from ``lr0``: one name, or ``warmup:...+NAME:...``."""
-    parts = [p for p in (s.strip() for s in text.split("+")) if p]
-    if not parts or len(parts) > 2:
+    """A schedule starting from ``lr0``: one name, or ``warmup:...+NAME:...``.
+
+    An empty part (``warmup:steps=10+``) is an error, not a schedule left out.
+    """
+    parts = [s.strip() for s in text.split("+")]
+    if "" in parts and len(parts) > 1:
+        raise typer.BadParameter(
+            f"{text!r} has an empty part around '+'; write e.g. "
+            "warmup:steps=10+cosine:decay_steps=100, or one schedule without '+'",
+            param_hint="--schedule",
+        )
+    if not parts[0] or len(parts) > 2:
         raise typer.BadParameter(
             f"{text!r}: give one schedule, or a warm-up then one schedule "
             "(e.g. warmup:steps=10+cosine:decay_steps=100)",

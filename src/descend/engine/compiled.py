@@ -90,13 +90,31 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     from sympy.printing.pycode import PythonCodePrinter
 
     # The user's names are replaced by _v0, _v1, ... so that no name can clash with the code.
-    symbols = [sympy.Symbol(f"_v{i}") for i in range(len(variables))]
+    # They are real, as the parsed variables are: d|x|/dx is then sign(x), with no re or im.
+    symbols = [sympy.Symbol(f"_v{i}", real=True) for i in range(len(variables))]
     by_name = {str(s): s for s in expr.free_symbols}
     renames = {by_name[v]: s for v, s in zip(variables, symbols, strict=True) if v in by_name}
-    expr = expr.subs(renames)
-    outputs = [expr, *(sympy.diff(expr, s) for s in symbols)]
+    expr = expr.xreplace(renames)
+    # the same chain rule as the NumPy engine's gradient (d|u| = sign(u)·du, never re/im)
+    from descend.objectives.expression import symbolic_gradient
+
+    outputs = [expr, *symbolic_gradient(expr, symbols)]
     shared, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("_c"))
-    printer = PythonCodePrinter({"fully_qualified_modules": True})
+
+    class Printer(PythonCodePrinter):
+        # x**-2 with an integer exponent raises ZeroDivisionError at 0 in Numba; x**-2.0 is inf
+        def _print_Integer(self, e: Any) -> str:
+            return f"{float(e)!r}" if e < 0 else super()._print_Integer(e)
+
+        # d|u| of a u SymPy cannot prove real (x**x) brings re(u) and im(u): on the reals,
+        # where the value is defined, re(u) = u and im(u) = 0 (elsewhere u itself is NaN)
+        def _print_re(self, e: Any) -> str:
+            return f"({self._print(e.args[0])})"
+
+        def _print_im(self, e: Any) -> str:
+            return "0.0"
+
+    printer = Printer({"fully_qualified_modules": True})
     lines = ["def value_and_grad(_theta):"]
     lines += [f"    {s.name} = _theta[{i}]" for i, s in enumerate(symbols)]
     lines += [f"    {name} = {printer.doprint(sub)}" for name, sub in shared]
@@ -105,7 +123,8 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     lines.append(f"    return float({printer.doprint(reduced[0])}), _g")
     namespace: dict[str, Any] = {"np": np, "math": math}
     exec(compile("\n".join(lines), "<descend-compiled>", "exec"), namespace)
-    jitted = numba.njit(cache=False)(namespace["value_and_grad"])
+    # error_model="numpy": 1/0 is inf (as in the NumPy engine), not a ZeroDivisionError
+    jitted = numba.njit(cache=False, error_model="numpy")(namespace["value_and_grad"])
     _cache[key] = jitted
     return jitted
 
@@ -125,6 +144,19 @@ def hyper_vector(opt: GradientTransformation) -> Array:
         out[0], out[1], out[2], out[4] = h["beta1"], h["beta2"], h["eps"], float(h["amsgrad"])
         out[3] = h.get("weight_decay", 0.0)
     return out
+
+
+#: engine="auto" compiles only runs whose up-front history takes at most this many bytes.
+AUTO_MAX_HISTORY_BYTES = 1024**3
+
+
+def history_bytes(n: int, max_iter: int) -> int:
+    """Bytes the compiled loop allocates before its first step, for ``n`` variables.
+
+    The path (max_iter + 1 rows of n), J and ‖∇J‖ (max_iter + 1 each), the step sizes and the
+    learning rates (max_iter each), all float64; the NumPy loop records only the steps it takes.
+    """
+    return 8 * ((max_iter + 1) * (n + 2) + 2 * max_iter)
 
 
 def learning_rates(opt: GradientTransformation, max_iter: int) -> Array:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from descend.base.checks import check_memory
 from descend.base.errors import DescendError, ExpressionError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.result import History, Result, Status
@@ -153,7 +154,15 @@ def minimize(
     sign = -1.0 if maximize else 1.0
     if _use_compiled(engine, obj, opt, auto, callback, log_every, max_iter):
         return _run_compiled(obj, x, opt, sign, max_iter, tol, patience)
-    return _run(obj, x, opt, sign, auto, lr_value, max_iter, tol, patience, callback, log_every)
+    try:
+        return _run(obj, x, opt, sign, auto, lr_value, max_iter, tol, patience, callback, log_every)
+    except MemoryError:
+        from descend.base.errors import HyperparameterError
+
+        raise HyperparameterError(
+            f"max_iter={max_iter}: the history of the run no longer fits in memory; "
+            "lower max_iter or raise tol"
+        ) from None
 
 
 def _use_compiled(
@@ -181,9 +190,19 @@ def _use_compiled(
             "(sgd, momentum, adagrad, rmsprop, adam, adamw), a numeric lr or schedule, and no "
             "callback or log_every; use engine='numpy' for anything else"
         )
-    if engine == "auto" and possible:
-        return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)  # type: ignore[misc]
-    return possible
+    if not possible:
+        return False
+    size = _compiled.history_bytes(len(sym[1]), max_iter)  # type: ignore[index]
+    if engine == "compiled":
+        check_memory(
+            f"engine='compiled' with max_iter={max_iter}",
+            size,
+            "lower max_iter, or use engine='numpy', which records only the steps it takes",
+        )
+        return True
+    if size > _compiled.AUTO_MAX_HISTORY_BYTES:
+        return False  # the NumPy loop records only the steps it takes
+    return max_iter >= _compiled.AUTO_MIN_ITER or _compiled.is_compiled(*sym)  # type: ignore[misc]
 
 
 def _run_compiled(
@@ -201,7 +220,7 @@ def _run_compiled(
     with np.errstate(all="ignore"):
         f0, g0 = vg(x)
     if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
-        _not_finite_at_start(obj, x, sign * f0)
+        _not_finite_at_start(obj, x, sign * f0, sign * g0)
     out = _compiled.run_compiled(
         vg,
         x,
@@ -233,12 +252,15 @@ def _run_compiled(
     )
 
 
-def _not_finite_at_start(obj: Objective, x: Array, value: float) -> None:
+def _not_finite_at_start(obj: Objective, x: Array, value: float, grad: Array) -> None:
+    """Raise: J or ∇J is not finite at x0; the message says which, with the numbers."""
     cls = ExpressionError if obj.gradient_formulas else DescendError
-    raise cls(
-        f"{obj.name} is not finite at the start x0={x.tolist()} (value {value}); "
-        "choose a starting point inside the function's domain"
-    )
+    if math.isfinite(value):
+        what = f"its gradient is not finite at the start x0={x.tolist()} (value {value}, "
+        what += f"gradient {np.asarray(grad).tolist()})"
+    else:
+        what = f"it is not finite at the start x0={x.tolist()} (value {value})"
+    raise cls(f"{obj.name}: {what}; choose a starting point inside the function's domain")
 
 
 def _optimizer_lr(optimizer: Any, lr: Any) -> LearningRate | None:
@@ -289,7 +311,7 @@ def _run(
 ) -> Result:
     f, g = _evaluate(obj, x, sign)
     if not math.isfinite(f) or not np.all(np.isfinite(g)):
-        _not_finite_at_start(obj, x, sign * f)
+        _not_finite_at_start(obj, x, sign * f, sign * g)
     f_start = f
     path, values, norms, lrs, sizes = [x.copy()], [f], [float(safe_norm(g))], [], []
     state = opt.init(x)
@@ -308,13 +330,16 @@ def _run(
             break
         if t >= max_iter:
             break
-        if auto:
-            step, state, alpha = _line_search(obj, x, f, g, opt, state, sign, alpha)
-            used_lr = alpha
-        else:
-            used_lr = _current_lr(opt, state, lr)
-            step, state = opt.update(g, state, x)
-        x_new = x + step
+        # An overflow in the update (g² in Adam's second moment) shows up as a non-finite
+        # step, which the divergence check below reports: no NumPy warning on the way.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if auto:
+                step, state, alpha = _line_search(obj, x, f, g, opt, state, sign, alpha)
+                used_lr = alpha
+            else:
+                used_lr = _current_lr(opt, state, lr)
+                step, state = opt.update(g, state, x)
+            x_new = x + step
         f_new, g_new = _evaluate(obj, x_new, sign)
         t += 1
         size, g_norm = float(safe_norm(x_new - x)), float(safe_norm(g_new))

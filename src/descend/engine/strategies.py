@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.base.checks import check_positive
+from descend.base.checks import check_memory, check_positive
 from descend.base.errors import HyperparameterError, ShapeError
 from descend.base.types import Array, LearningRate
 from descend.engine.minimize import _check_loop_args, as_start, minimize
@@ -133,6 +133,9 @@ def random_restarts(
         raise HyperparameterError(f"n_starts={n_starts!r} must be a whole number >= 1")
     _check_loop_args(max_iter, tol, None, None)
     box = _domain_of(obj, domain, obj.n)
+    # the starts, the current and previous points, the gradient, the step and up to three
+    # optimizer buffers: about 8 arrays of (n_starts, n) float64
+    check_memory(f"n_starts={n_starts}", 8.0 * 8 * n_starts * box.shape[0], "use fewer starts")
     rng = np.random.default_rng(seed)
     starts = box[:, 0] + (box[:, 1] - box[:, 0]) * rng.random((n_starts, box.shape[0]))
     opt = get_optimizer(optimizer, lr)

@@ -41,7 +41,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from descend.base.checks import check_lr
-from descend.base.errors import HyperparameterError, UnknownNameError
+from descend.base.errors import DataError, HyperparameterError, UnknownNameError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
 from descend.engine.fit import FitResult, _with_lr, fit
@@ -152,7 +152,7 @@ class _BaseGD(BaseEstimator):
         self._check_params()
         first = not (partial and hasattr(self, "_theta"))
         is_regressor = isinstance(self, RegressorMixin)
-        X, y = validate_data(self, X, y, reset=first, dtype=_DTYPES, y_numeric=is_regressor)
+        X, y = _validated(self, X, y, reset=first, y_numeric=is_regressor)
         target, n_outputs = self._targets(y, classes, first, partial)
         if first:
             loss = "softmax" if n_outputs > 1 else self.loss
@@ -188,15 +188,19 @@ class _BaseGD(BaseEstimator):
                 delattr(self, attr)
         if not self.scale:
             return None
-        mean = X.mean(axis=0, dtype=np.float64)
-        if not self.fit_intercept:
-            mean = np.zeros_like(mean)  # no intercept to absorb a shift: scale only
-        # Σ(x − μ)² by blocks of rows, so that no temporary of the size of X is made
-        squares = np.zeros_like(mean)
-        for start in range(0, X.shape[0], _SCALER_BLOCK):
-            block = X[start : start + _SCALER_BLOCK] - mean
-            squares += np.einsum("ij,ij->j", block, block)
-        scale = np.sqrt(squares / X.shape[0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, scale = _spread(X, self.fit_intercept, 1.0)
+            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+                # |x| near the float range: (x − μ)² overflows. Measure x/c, with c = max|x|.
+                c = np.max(np.abs(X), axis=0).astype(np.float64)
+                c[~(c > 0)] = 1.0
+                mean, scale = _spread(X, self.fit_intercept, c)
+        bad = ~(np.isfinite(mean) & np.isfinite(scale))
+        if bad.any():
+            raise DataError(
+                f"feature {int(np.flatnonzero(bad)[0])} spans more than the float range "
+                "(x − mean overflows); rescale it, e.g. divide it by its largest value"
+            )
         scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
         self.scaler_mean_, self.scaler_scale_ = mean, scale
         return mean, scale
@@ -245,9 +249,65 @@ class _BaseGD(BaseEstimator):
     def _raw_decision(self, X: Any) -> Array:
         """X·coef_ᵀ + intercept_ on validated raw features, shape (m,) or (m, K)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        X = _validated(self, X, reset=False)
         z = scores(X, self.coef_, self.intercept_)
         return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
+
+
+def _validated(est: Any, X: Any, y: Any = "no_validation", **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data``, its errors raised as descend's :class:`DataError`.
+
+    Sparse X is refused in one line: the linear models train on dense arrays.
+    """
+    if _is_sparse(X):
+        raise DataError(
+            f"X is a sparse matrix ({type(X).__name__}); {type(est).__name__} needs dense "
+            "data: pass X.toarray() when it fits in memory"
+        )
+    try:
+        # scikit-learn's finiteness check sums X first: with |x| near 1e308 that sum overflows
+        # (and warns) before the exact check runs
+        with np.errstate(over="ignore", invalid="ignore"):
+            return validate_data(est, X, y, dtype=_DTYPES, **kwargs)
+    except ValueError as exc:  # (a TypeError, for objects that are not numbers, stays one)
+        if isinstance(exc, DataError):
+            raise
+        message = " ".join(str(exc).split())
+        first = message.split(". ")[0].rstrip(".")
+        if "NaN" in first or "infinity" in first:  # (the rest is a page of advice)
+            message = f"{first}; drop or impute those values, e.g. with SimpleImputer"
+        raise DataError(message) from exc
+
+
+def _is_sparse(X: Any) -> bool:
+    try:
+        import scipy.sparse
+    except ImportError:  # pragma: no cover - scikit-learn depends on SciPy
+        return False
+    return bool(scipy.sparse.issparse(X))
+
+
+def _spread(X: Any, center: bool, c: Any) -> tuple[Array, Array]:
+    """μ and σ of each column of X, computed on X/c and scaled back: (c·mean(x/c), c·std(x/c)).
+
+    Σ(x/c − μ/c)² runs by blocks of rows, so that no temporary of the size of X is made.
+    """
+    m = X.shape[0]
+    mean = np.zeros(X.shape[1])
+    if center:
+        if np.all(c == 1.0):
+            mean = X.mean(axis=0, dtype=np.float64)
+        else:
+            for start in range(0, m, _SCALER_BLOCK):
+                mean += (X[start : start + _SCALER_BLOCK] / c).sum(axis=0, dtype=np.float64)
+            mean = c * (mean / m)
+    squares = np.zeros_like(mean)
+    for start in range(0, m, _SCALER_BLOCK):
+        block = X[start : start + _SCALER_BLOCK] - mean
+        if not np.all(c == 1.0):
+            block /= c
+        squares += np.einsum("ij,ij->j", block, block)
+    return mean, c * np.sqrt(squares / m)
 
 
 class GDRegressor(RegressorMixin, _BaseGD):
@@ -489,26 +549,29 @@ n_features_in_, feature_names_in_
         return self
 
     def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise DataError(f"{exc}; y must hold class labels") from None
         if first and classes is None and partial:
-            raise ValueError("classes must be passed on the first call to partial_fit")
+            raise DataError("classes must be passed on the first call to partial_fit")
         labels = self.classes_ if not first else np.unique(y if classes is None else classes)
         if not first and classes is not None and not np.array_equal(np.unique(classes), labels):
-            raise ValueError(f"classes={classes!r} differs from classes_={labels!r}")
+            raise DataError(f"classes={classes!r} differs from classes_={labels!r}")
         if len(labels) < 2:
-            raise ValueError(
+            raise DataError(
                 f"{type(self).__name__} needs samples of at least 2 classes, but the data "
                 f"contains only one class: {labels.tolist()!r}"
             )
         if self.loss == "hinge" and len(labels) > 2:
-            raise ValueError(
+            raise DataError(
                 "Only binary classification is supported with loss='hinge': y has "
                 f"{len(labels)} classes; use loss='log_loss' or 'softmax' for multiclass"
             )
         codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
         unseen = labels[codes] != y
         if np.any(unseen):
-            raise ValueError(
+            raise DataError(
                 f"y holds labels not in classes_ {labels.tolist()}: "
                 f"{np.unique(np.asarray(y)[unseen]).tolist()}"
             )

@@ -106,65 +106,68 @@ def save_model(document: dict[str, Any], path: Path) -> None:
 
 def _bad(path: Path, why: str) -> DataError:
     return DataError(
-        f"{str(path)!r} is not a valid descend model file: {why}; "
-        "create one with 'descend fit ... --out model.json'"
+        f"{str(path)!r} is not a valid descend model file: {why}"
+        + ("" if why.endswith("\n") else "; ")
+        + "create one with 'descend fit ... --out model.json'"
     )
 
 
-def _numbers(value: Any, shape_ok: Any, path: Path, what: str) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _bad(path, f"{what} must hold numbers") from None
-    if not shape_ok(arr) or not np.all(np.isfinite(arr)):
-        raise _bad(path, f"{what} has the wrong shape or non-finite values")
-    return arr
+def _numbers(value: Any) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
 
 
 def load_model(path: Path) -> dict[str, Any]:
-    """Read and validate a model file; a :class:`DataError` says what is wrong with it."""
+    """Read and validate a model file against the schema (:mod:`descend.io.model_schema`).
+
+    Raises
+    ------
+    DataError
+        The file is not JSON, is nested too deeply, or breaks the schema: the message has one
+        line per problem.
+    """
+    from descend.io.model_schema import problems
+
     raw = Path(path).read_bytes()
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _bad(path, f"it is not JSON ({exc})") from None
+    except RecursionError:
+        raise _bad(path, "it is nested too deeply to be a model") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _bad(path, f"'format' is not {FORMAT!r}")
     if doc.get("version") != VERSION:
         raise _bad(path, f"version {doc.get('version')!r} is not supported (expected {VERSION})")
-    task = doc.get("task")
-    if task not in _TASKS:
-        raise _bad(path, f"'task' must be one of {', '.join(_TASKS)}")
-    features = doc.get("features")
-    if (
-        not isinstance(features, list)
-        or not features
-        or not all(isinstance(f, str) for f in features)
-    ):
-        raise _bad(path, "'features' must be a list of column names")
-    d = len(features)
-    if task == "regression":
-        doc["coef"] = _numbers(doc.get("coef"), lambda a: a.shape == (d,), path, "'coef'")
-        doc["intercept"] = float(
-            _numbers(doc.get("intercept"), lambda a: a.shape == (), path, "'intercept'")
-        )
+    found = problems(doc)
+    if found:
+        raise _bad(path, f"{len(found)} problem(s):\n" + "\n".join(found) + "\n")
+    doc["coef"] = _numbers(doc["coef"])
+    if doc["task"] == "regression":
+        doc["intercept"] = float(doc["intercept"])
     else:
-        coef = _numbers(doc.get("coef"), lambda a: a.ndim == 2 and a.shape[1] == d, path, "'coef'")
-        k = coef.shape[0]
-        doc["coef"] = coef
-        doc["intercept"] = _numbers(
-            doc.get("intercept"), lambda a: a.shape == (k,), path, "'intercept'"
-        )
-        classes = doc.get("classes")
-        need = 2 if k == 1 else k
-        if not isinstance(classes, list) or len(classes) != need or k == 0:
-            raise _bad(path, f"'classes' must list {need} labels for {k} row(s) of coef")
+        doc["intercept"] = _numbers(doc["intercept"])
     return doc
 
 
 def predict(doc: dict[str, Any], X: NDArray[np.float64]) -> NDArray[Any]:
-    """Predictions of a loaded model for raw features X of shape (m, d)."""
-    z = scores(X, doc["coef"], doc["intercept"])
+    """Predictions of a loaded model for raw features X of shape (m, d).
+
+    Raises
+    ------
+    DataError
+        A score X·coefᵀ + intercept overflows (is not finite) for some row: no prediction is
+        returned rather than an infinite one.
+    """
+    with np.errstate(all="ignore"):
+        z = scores(X, doc["coef"], doc["intercept"])
+    bad = ~np.isfinite(z).reshape(len(X), -1).all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise DataError(
+            f"the model's prediction is not finite for {rows.size} row(s) (the first is row "
+            f"{rows[0] + 1}): the features times the coefficients overflow; check the data "
+            "and the model file"
+        )
     if doc["task"] == "regression":
         return z
     return labels(z, np.asarray(doc["classes"], dtype=object))

@@ -5,8 +5,13 @@ the SymPy expression node by node: user text never reaches ``eval``, ``exec`` or
 
 Grammar
 -------
-* numbers ``2``, ``0.5``, ``1e-3`` (real only) and the constants ``pi`` and ``e``;
-* variables: identifiers that do not start with ``_`` and are not function or constant names;
+* numbers ``2``, ``0.5``, ``1e-3`` (real only, written without ``_`` digit separators) and
+  the constants ``pi`` (also written ``π``) and ``e``;
+* variables: identifiers that do not start with ``_`` and are not function or constant names.
+  ``E``, ``I``, ``oo``, ``inf``, ``Inf``, ``infinity``, ``Infinity``, ``nan`` and ``NaN`` are
+  reserved (other tools read them as constants; every number here is finite and real), so
+  none of them silently becomes a variable;
+* no comments: ``#`` is refused (Python would drop the rest of the text);
 * ``+ - * / **``, unary ``-``/``+`` and parentheses; ``^`` is read as ``**`` before parsing, so
   ``x^2 + 1`` means ``x**2 + 1``. Multiplication must be written: ``2*x``, not ``2x``;
 * functions of one argument: ``sin cos tan asin acos atan sinh cosh tanh exp log`` (natural),
@@ -20,9 +25,12 @@ sub-expressions that are finite real numbers. Large exact numbers become floats.
 raises :class:`~descend.ExpressionError` whose ``position`` is the 0-based offset of the problem.
 
 SymPy simplifies as the tree is built. The limits keep that bounded on ordinary input, but
-SymPy's assumption system can still spend seconds on some crafted expressions (powers of
-sub-expressions that may be complex, such as ``asin(z)**999``): a service parsing untrusted
-text at scale should do it in a worker process with a time limit.
+SymPy's assumption system can spend minutes on some short crafted expressions (powers of
+sub-expressions with variable or huge exponents). So parsing and differentiating are bounded
+in time: :data:`~descend.objectives.bounded.TIME_LIMIT` (1.5 s) by default, the ``time_limit``
+argument otherwise. A text that is not obviously cheap is worked on in a forked worker
+process, killed at the deadline (:mod:`descend.objectives.bounded`); the ExpressionError says
+so, and this process stays usable. Short ordinary formulas skip the worker.
 
 >>> f = expression("x^2 + 3*y")
 >>> f
@@ -51,10 +59,19 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from descend.base.errors import ExpressionError, ShapeError
+from descend.base.errors import ExpressionError, HyperparameterError, ShapeError
 from descend.base.types import Array
+from descend.objectives.bounded import TIME_LIMIT, can_fork, run_bounded
 from descend.objectives.objective import Objective
-from descend.objectives.parse import _CONSTANTS, _FUNCTIONS, _UNDEFINED, _check_text, _Parser
+from descend.objectives.parse import (
+    _CONSTANTS,
+    _FUNCTIONS,
+    _RESERVED,
+    _UNDEFINED,
+    _check_text,
+    _Parser,
+    is_cheap,
+)
 from descend.objectives.parse import FUNCTIONS as FUNCTIONS
 from descend.objectives.parse import MAX_DEPTH as MAX_DEPTH
 from descend.objectives.parse import MAX_DIGITS as MAX_DIGITS
@@ -77,6 +94,7 @@ def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -
             or keyword.iskeyword(v)
             or v in _FUNCTIONS
             or v in _CONSTANTS
+            or v in _RESERVED
         ):
             raise ExpressionError(
                 f"{v!r} cannot be a variable name; use identifiers such as x, "
@@ -94,7 +112,7 @@ def _resolve_variables(names: dict[str, int], variables: Sequence[str] | None) -
     return out
 
 
-def _gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
+def symbolic_gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
     """∂expr/∂s for each symbol s, by the chain rule on the tree.
 
     ``sympy.diff`` expands products with the general Leibniz rule, O(m²) per variable for m
@@ -134,6 +152,32 @@ def _gradient(expr: Any, symbols: Sequence[Any]) -> tuple[Any, ...]:
         return memo[e]
 
     return tuple(d(expr, s, {}) for s in symbols)
+
+
+_TOO_DEEP = (
+    "the expression is too deeply nested to differentiate; simplify it or split it into parts"
+)
+
+
+def _analyse(
+    text: str, variables: Sequence[str] | None
+) -> tuple[Any, tuple[str, ...], tuple[Any, ...]]:
+    """The SymPy work on ``text``: its tree, its variables and its gradient, checked."""
+    parser = _Parser(text)
+    try:
+        expr = parser.parse()
+        names = _resolve_variables(parser.names, variables)
+        symbols = [sympy.Symbol(v, real=True) for v in names]
+        grads = symbolic_gradient(expr, symbols)
+        for g, v in zip(grads, names, strict=True):
+            if g.has(*_UNDEFINED, sympy.Derivative, sympy.Subs):
+                raise ExpressionError(
+                    f"the derivative of {text!r} with respect to {v} is "
+                    "undefined; rewrite the expression"
+                )
+    except (RecursionError, MemoryError):
+        raise ExpressionError(_TOO_DEEP) from None
+    return expr, names, grads
 
 
 class _Printer(NumPyPrinter):
@@ -180,37 +224,43 @@ class Expression:
     variables : sequence of str, optional
         The variables in order (a string ``"x, y"`` also works). Default: the free names,
         sorted. Names absent from the text are allowed; their partial derivative is 0.
+    time_limit : float or None, default=TIME_LIMIT
+        Most seconds parsing and differentiating may take (see :mod:`.bounded`); ``None``
+        for no limit.
 
     Raises
     ------
     ExpressionError
-        When the text cannot be parsed, uses a construct outside the grammar, exceeds a limit,
-        or names a variable missing from ``variables``.
+        When the text cannot be parsed, uses a construct outside the grammar, exceeds a limit
+        (the time limit included), or names a variable missing from ``variables``.
     """
 
-    def __init__(self, text: str, variables: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        variables: Sequence[str] | None = None,
+        *,
+        time_limit: float | None = TIME_LIMIT,
+    ) -> None:
         _check_text(text)
-        parser = _Parser(text)
+        if time_limit is not None and not (isinstance(time_limit, int | float) and time_limit > 0):
+            raise HyperparameterError(
+                f"time_limit={time_limit!r} must be a positive number of seconds, or None"
+            )
+        if time_limit is not None and not is_cheap(text) and can_fork():
+            expr, self._variables, grads = run_bounded(
+                lambda: _analyse(text, variables), time_limit, text
+            )
+        else:
+            expr, self._variables, grads = _analyse(text, variables)
         try:
-            expr = parser.parse()
-            self._variables = _resolve_variables(parser.names, variables)
             symbols = [sympy.Symbol(v, real=True) for v in self._variables]
-            grads = _gradient(expr, symbols)
-            for g, v in zip(grads, self._variables, strict=True):
-                if g.has(*_UNDEFINED, sympy.Derivative, sympy.Subs):
-                    raise ExpressionError(
-                        f"the derivative of {text!r} with respect to {v} is "
-                        "undefined; rewrite the expression"
-                    )
             printer = _Printer(symbols)  # prints the variables as the arguments _v0, _v1...
             args = [sympy.Symbol(f"_v{i}") for i in range(len(symbols))]
             self._value_fn = sympy.lambdify(args, expr, "numpy", printer=printer)
             self._grad_fn = sympy.lambdify(args, list(grads), "numpy", printer=printer)
         except (RecursionError, MemoryError):
-            raise ExpressionError(
-                "the expression is too deeply nested to differentiate; "
-                "simplify it or split it into parts"
-            ) from None
+            raise ExpressionError(_TOO_DEEP) from None
         self.text = text
         self._expr = expr
         self._grads = grads
@@ -294,7 +344,9 @@ class Expression:
         return f"Expression({self.text!r}, variables={self.variables!r})"
 
 
-def expression(text: str, variables: Sequence[str] | None = None) -> Expression:
+def expression(
+    text: str, variables: Sequence[str] | None = None, *, time_limit: float | None = TIME_LIMIT
+) -> Expression:
     """Parse ``text`` into an :class:`Expression`; the module docstring gives the grammar.
 
     Parameters
@@ -303,6 +355,9 @@ def expression(text: str, variables: Sequence[str] | None = None) -> Expression:
         The formula, e.g. ``"(1 - x)**2 + 100*(y - x**2)**2"``.
     variables : sequence of str, optional
         The variable order; by default the free names sorted alphabetically.
+    time_limit : float or None, default=TIME_LIMIT (1.5 s)
+        Most seconds the parsing and differentiation may take; beyond, an ExpressionError.
+        ``None``: no limit (the work runs in this process).
 
     Returns
     -------
@@ -311,4 +366,4 @@ def expression(text: str, variables: Sequence[str] | None = None) -> Expression:
     >>> expression("a*b + c", variables=["c", "b", "a"]).gradient_formulas
     ('1', 'a', 'b')
     """
-    return Expression(text, variables)
+    return Expression(text, variables, time_limit=time_limit)

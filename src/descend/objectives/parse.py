@@ -47,12 +47,29 @@ _FUNCTIONS: dict[str, tuple[Callable[[Any], Any], Callable[[float], float]]] = {
     "log2": (lambda u: sympy.log(u, 2), math.log2),
     "sigmoid": (lambda u: 1 / (1 + sympy.exp(-u)), _sigmoid),
 }
-_CONSTANTS: dict[str, tuple[Any, float]] = {"e": (sympy.E, math.e), "pi": (sympy.pi, math.pi)}
+_CONSTANTS: dict[str, tuple[Any, float]] = {
+    "e": (sympy.E, math.e),
+    "pi": (sympy.pi, math.pi),
+    "π": (sympy.pi, math.pi),
+}
+_NOT_FINITE_NAME = "every number in an expression must be finite"
+#: Names that other tools read as constants: refused, so that none becomes a silent variable.
+_RESERVED: dict[str, str] = {
+    "E": "Euler's number is written e (lower case); name the variable otherwise",
+    "I": "complex numbers are not supported (descend works in the real numbers)",
+    "oo": _NOT_FINITE_NAME,
+    "inf": _NOT_FINITE_NAME,
+    "Inf": _NOT_FINITE_NAME,
+    "infinity": _NOT_FINITE_NAME,
+    "Infinity": _NOT_FINITE_NAME,
+    "nan": _NOT_FINITE_NAME,
+    "NaN": _NOT_FINITE_NAME,
+}
 #: The functions an expression may call.
 FUNCTIONS: tuple[str, ...] = tuple(sorted(_FUNCTIONS))
 _GRAMMAR = (
     "an expression may use numbers, variable names, + - * / ** (or ^), parentheses, "
-    f"pi, e and the functions {', '.join(FUNCTIONS)}"
+    f"pi (or π), e and the functions {', '.join(FUNCTIONS)}"
 )
 _S = sympy.S
 _UNDEFINED = frozenset({_S.NaN, _S.ComplexInfinity, _S.ImaginaryUnit, _S.Infinity, -_S.Infinity})
@@ -197,6 +214,9 @@ class _Parser:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise self.disallowed(node)
+        if "_" in self.segment(node):
+            what = f"the number {self.segment(node)} holds an underscore"
+            raise self.error(node, what, "write numbers without underscores, e.g. 1000")
         if isinstance(v, int) and abs(v) >= 10**MAX_DIGITS:
             what = f"the integer {self.segment(node)} has more than {MAX_DIGITS} digits"
             raise self.error(node, what, "write it in scientific notation, e.g. 1e120")
@@ -213,6 +233,8 @@ class _Parser:
             return _CONSTANTS[name]
         if name in _FUNCTIONS:
             raise self.error(node, f"'{name}' is a function", f"call it, e.g. {name}(x)")
+        if name in _RESERVED:
+            raise self.error(node, f"the name '{name}' is reserved", _RESERVED[name])
         if name.startswith("_"):
             what = f"the name '{name}' is not allowed"
             raise self.error(node, what, "variable names must not start with an underscore")
@@ -319,7 +341,67 @@ def _check_text(text: str) -> None:
     for i, ch in enumerate(text):
         if ch == "\x00" or 0xD800 <= ord(ch) <= 0xDFFF:
             raise ExpressionError(f"invalid character {ch!r} at position {i}", position=i)
+        if ch == "#":  # Python would drop the rest of the line: "x # + y" would mean x
+            what = f"'#' at position {i}: comments are not part of an expression"
+            raise ExpressionError(f"{what}; remove it and what follows", position=i)
         depth += (ch in "([{") - (ch in ")]}")
         if depth > MAX_DEPTH:
             what = f"parentheses nested more than {MAX_DEPTH} deep at position {i}"
             raise ExpressionError(f"{what}; simplify the expression", position=i)
+
+
+#: The largest text :func:`is_cheap` may call cheap, in characters.
+_CHEAP_LENGTH = 120
+#: Largest integer exponent, and most nested function calls, of a cheap text.
+_CHEAP_EXPONENT = 4
+_CHEAP_CALLS = 3
+#: Magnitudes of number literals in a cheap text.
+_CHEAP_NUMBERS = (1e-6, 1e6)
+
+
+def is_cheap(text: str) -> bool:
+    """Whether SymPy is sure to handle ``text`` quickly, so no time-limited worker is needed.
+
+    Cheap: at most :data:`_CHEAP_LENGTH` characters, powers only with a small literal integer
+    exponent (|n| ≤ 4) or ½, at most three nested function calls, and number literals of
+    moderate size. Everything the crafted slow cases need (variable or large exponents of
+    sub-expressions, huge or tiny constants, deep nesting) is outside this, and so is checked
+    with a time limit (see :mod:`descend.objectives.bounded`).
+
+    >>> is_cheap("(1 - x)**2 + 100*(y - x**2)**2"), is_cheap("x**y")
+    (True, False)
+    """
+    if len(text) > _CHEAP_LENGTH:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # refused straight away by the parser
+    return _cheap_node(tree.body, 0)
+
+
+def _cheap_number(node: ast.expr) -> float | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _cheap_number(node.operand)
+        return None if value is None else -value
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    return None
+
+
+def _cheap_node(node: ast.AST, calls: int) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        v = abs(float(node.value))
+        return v == 0 or _CHEAP_NUMBERS[0] <= v <= _CHEAP_NUMBERS[1]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        p = _cheap_number(node.right)
+        if p is None or not (p == 0.5 or (p.is_integer() and abs(p) <= _CHEAP_EXPONENT)):
+            return False
+        return _cheap_node(node.left, calls)
+    if isinstance(node, ast.Call):
+        calls += 1
+        if calls > _CHEAP_CALLS:
+            return False
+    return all(_cheap_node(child, calls) for child in ast.iter_child_nodes(node))
