@@ -23,7 +23,7 @@ _HOMES: dict[str, str] = {
     "UnknownNameError": "descend.base.errors",
     "FitHistory": "descend.engine.fit",
     "FitResult": "descend.engine.fit",
-    "fit": "descend.engine.fit",
+    "fit": "descend.engine.train",
     "Step": "descend.engine.minimize",
     "minimize": "descend.engine.minimize",
     "History": "descend.engine.result",
@@ -93,10 +93,11 @@ if _TYPE_CHECKING:
         ShapeError,
         UnknownNameError,
     )
-    from descend.engine.fit import FitHistory, FitResult, fit
+    from descend.engine.fit import FitHistory, FitResult
     from descend.engine.minimize import Step, minimize
     from descend.engine.result import History, Result
     from descend.engine.strategies import RestartsResult, random_restarts, simulated_annealing
+    from descend.engine.train import fit
     from descend.estimators.linear import GDClassifier, GDRegressor
     from descend.io.datasets import DATASETS, load_dataset
     from descend.io.table import Table, iter_batches, load_features, load_table
