@@ -47,7 +47,7 @@ from descend.engine.chunked import (
     run_chunks,
 )
 from descend.engine.fit import EpochOutput, FitResult
-from descend.models.linear import LinearModel
+from descend.models.linear import LinearModel, check_data
 from descend.optim.transform import GradientTransformation
 from descend.stream.reader import background, prefetch, shuffle_buffer
 
@@ -199,7 +199,7 @@ class FileSource:
     def value_and_grad(self, model: LinearModel, theta: Array, kernel: Any) -> tuple[float, Array]:
         """J and ∇J over all rows, summed chunk by chunk in file order."""
         self._check_model(model)
-        return chunked_value_and_grad(model, self.chunks(), theta, kernel)
+        return chunked_value_and_grad(model, _checked(model, self.chunks()), theta, kernel)
 
     def run_epoch(
         self, model: LinearModel, theta: Array, opt: GradientTransformation, state: Any,
@@ -210,7 +210,8 @@ class FileSource:
         """One epoch: a full-batch step from ``grad``, or mini-batches across the chunks."""
         if batch_size == "full":
             return full_batch_step(theta, opt, state, grad)
-        return run_chunks(model, self.epoch_chunks(rng, shuffle), theta, opt, state, batch_size,
+        chunks = _checked(model, self.epoch_chunks(rng, shuffle))
+        return run_chunks(model, chunks, theta, opt, state, batch_size,
                           kernel=kernel, record=record, skip=skip, carry=carry,
                           on_chunk=on_chunk)  # fmt: skip
 
@@ -267,6 +268,14 @@ class FileSource:
 
         return iter_batches(path, self.target, self.chunk_rows, list(self.features),
                             dtype=self.dtype)  # fmt: skip
+
+
+def _checked(model: LinearModel, chunks: Iterator[tuple[Array, Array]]
+             ) -> Iterator[tuple[Array, Array]]:  # fmt: skip
+    """Chunks whose targets the model's loss takes (0/1, ±1, 0..K−1), checked as they come."""
+    if model.loss_fn.task == "regression":
+        return chunks
+    return (check_data(model, X, y) for X, y in chunks)
 
 
 def _pieces(files: list[str]) -> list[Piece]:
