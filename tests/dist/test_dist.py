@@ -124,3 +124,21 @@ def test_errors(client):
     with pytest.raises(descend.DataError, match="row counts are unknown"):
         lazy = da.from_array(X, chunks=(100, 3))
         descend.dist.source(lazy[lazy[:, 0] > 0], y[:10])
+
+
+def test_estimators_take_dask_collections(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    X, y, _ = _data("softmax")
+    labels = np.array(["low", "mid", "high"])[y.astype(int)]
+    kw = dict(loss="softmax", max_epochs=10, tol=None, lr=0.1, optimizer="adam", shuffle=False)
+    mem = descend.GDClassifier(**kw).fit(X, labels)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]), npartitions=2)
+    dist = descend.GDClassifier(**kw).fit(frame, dd.from_pandas(pd.Series(labels), npartitions=2))
+    assert dist.classes_.tolist() == mem.classes_.tolist()
+    np.testing.assert_allclose(dist.coef_, mem.coef_, rtol=1e-9)
+    reg = descend.GDRegressor(max_epochs=5, tol=None).fit(da.from_array(X, chunks=(200, 3)),
+                                                           da.from_array(y, chunks=200))  # fmt: skip
+    ref = descend.GDRegressor(max_epochs=5, tol=None).fit(X, y)
+    np.testing.assert_allclose(reg.coef_, ref.coef_, rtol=1e-9)

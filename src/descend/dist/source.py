@@ -94,6 +94,18 @@ class DaskSource:
         self.n_features = int(X.shape[1])
         self._blocks = list(zip(self.X.to_delayed().ravel(), self.y.to_delayed(), strict=True))
 
+    def prepared(
+        self, encode: Any = None, standardize: tuple[Array, Array] | None = None
+    ) -> DaskSource:
+        """The same partitions with the targets mapped by ``encode`` (block by block) and the
+        features standardised, x′ = (x − μ)/σ for ``standardize=(μ, σ)``."""
+        X, y = self.X, self.y
+        if standardize is not None:
+            X = (X - standardize[0]) / standardize[1]
+        if encode is not None:
+            y = y.map_blocks(encode, dtype=np.float64)
+        return DaskSource(X, y)
+
     @property
     def n_rows(self) -> int:
         """m, the rows over all partitions."""
@@ -209,6 +221,13 @@ def _average_states(states: list[Any], weights: Array, template: Any) -> Any:
     return unflatten_state(template, leaves)
 
 
+def _series_array(y: Any) -> Any:
+    """A Dask Series as a Dask array; text labels (pandas' string dtype) as objects."""
+    if getattr(y.dtype, "kind", "O") not in "biuf":
+        y = y.astype(object)
+    return y.to_dask_array(lengths=True)
+
+
 def source(X: Any, y: Any = None, *, target: str | None = None) -> DaskSource:
     """A Dask source for :func:`descend.fit` and the estimators.
 
@@ -231,12 +250,16 @@ def source(X: Any, y: Any = None, *, target: str | None = None) -> DaskSource:
     >>> src.n_rows, src.n_partitions
     (6, 2)
     """
-    if hasattr(X, "columns") and hasattr(X, "to_dask_array"):
-        if target is None or target not in X.columns:
+    if target is not None and hasattr(X, "to_dask_array"):
+        if target not in X.columns:
             raise DataError(f"target={target!r} must name a column of the DataFrame")
         features = [c for c in X.columns if c != target]
-        y = X[target].to_dask_array(lengths=True)
+        y = _series_array(X[target])
         X = X[features].to_dask_array(lengths=True)
-    elif y is None:
+    elif hasattr(X, "to_dask_array"):  # a DataFrame of features, y a Series or an array
+        X = X.to_dask_array(lengths=True)
+        if hasattr(y, "to_dask_array"):
+            y = _series_array(y)
+    if y is None:
         raise DataError("give y (a Dask array of targets), or a DataFrame and target='column'")
     return DaskSource(X, y)

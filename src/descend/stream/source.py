@@ -125,6 +125,7 @@ class FileSource:
         self.chunk_rows, self.buffer_rows = chunk_rows, shuffle_buffer
         self.workers, self.read_ahead = workers, read_ahead
         self.dtype, self.encode = np.dtype(dtype), encode
+        self.standardize: tuple[Array, Array] | None = None
         self.pieces = _pieces(files)
         self._n_rows: int | None = None
 
@@ -143,11 +144,14 @@ class FileSource:
                 self._n_rows = sum(len(y) for _, y in self.chunks(raw=True))
         return self._n_rows
 
-    def with_encoder(self, encode: Encoder | None) -> FileSource:
-        """The same source with the targets mapped by ``encode`` (labels to 0..K−1, ...)."""
+    def prepared(
+        self, encode: Encoder | None = None, standardize: tuple[Array, Array] | None = None
+    ) -> FileSource:
+        """The same files with each chunk's targets mapped by ``encode`` (labels to 0..K−1)
+        and its features standardised, x′ = (x − μ)/σ for ``standardize=(μ, σ)``."""
         out = object.__new__(FileSource)
         out.__dict__.update(self.__dict__)
-        out.encode = encode
+        out.encode, out.standardize = encode, standardize
         return out
 
     def __repr__(self) -> str:
@@ -159,7 +163,9 @@ class FileSource:
     def describe(self) -> str:
         """The files (name, size, modification time), columns and chunking: the fingerprint."""
         stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in self.files]
+        scaled = None if self.standardize is None else [a.tolist() for a in self.standardize]
         return json.dumps({"files": stats, "target": self.target, "features": self.features,
+                           "standardize": scaled,
                            "chunk_rows": self.chunk_rows, "buffer": self.buffer_rows,
                            "dtype": self.dtype.str})  # fmt: skip
 
@@ -233,6 +239,9 @@ class FileSource:
 
     def _encoded(self, chunk: tuple[Array, Array]) -> tuple[Array, Array]:
         X, y = chunk
+        if self.standardize is not None:  # X is this chunk's own fresh array
+            X -= self.standardize[0].astype(X.dtype)
+            X /= self.standardize[1].astype(X.dtype)
         if self.encode is not None:
             return X, self.encode(y)
         if y.dtype == object:
