@@ -142,3 +142,29 @@ def test_estimators_take_dask_collections(client):
                                                            da.from_array(y, chunks=200))  # fmt: skip
     ref = descend.GDRegressor(max_epochs=5, tol=None).fit(X, y)
     np.testing.assert_allclose(reg.coef_, ref.coef_, rtol=1e-9)
+
+
+def test_the_command_line_trains_on_the_cluster(client, tmp_path):
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from descend.main import app
+
+    X, y, _ = _data("regression")
+    for i in range(2):
+        part = slice(300 * i, 300 * (i + 1))
+        table = pa.table({"a": X[part, 0], "b": X[part, 1], "c": X[part, 2], "y": y[part]})
+        pq.write_table(table, tmp_path / f"p{i}.parquet")
+    address = client.scheduler.address
+    result = CliRunner().invoke(app, ["fit", str(tmp_path / "*.parquet"), "--target", "y",
+                                      "--scheduler", address, "--epochs", "30", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    ref = descend.GDRegressor(max_epochs=30, random_state=0).fit(X, y)
+    np.testing.assert_allclose(doc["coef"], ref.coef_, rtol=1e-8)
+    assert doc["training"]["source"] == f"cluster {address}"
+    bad = CliRunner().invoke(app, ["fit", str(tmp_path), "--target", "y", "--scheduler", "tcp://127.0.0.1:1"])
+    assert bad.exit_code == 2 and "cannot reach the Dask scheduler" in bad.stderr

@@ -331,8 +331,8 @@ def _resume(ck: Checkpointer | None, prints: dict[str, str], resume: bool) -> di
         return None
     if not resume:
         raise DataError(
-            f"the checkpoint folder {str(ck.path)!r} already holds a run; pass resume=True to "
-            "continue it, or give an empty folder"
+            f"the checkpoint folder {str(ck.path)!r} already holds a run; pass resume=True "
+            "(--resume) to continue it, or give an empty folder"
         )
     meta, arrays = found
     check_fingerprint(meta, prints, ck.path)

@@ -73,8 +73,15 @@ def labels_and_moments(src: Any, scale: bool, classify: bool) -> tuple[Array | N
     return found, (mean, m2, n) if scale else None
 
 
-def train_source(est: Any, X: Any, y: Any, *, partial: bool, classes: Any = None) -> None:
-    """``est.fit`` / ``est.partial_fit`` on a source (see the module docstring)."""
+def train_source(
+    est: Any, X: Any, y: Any, *, partial: bool, classes: Any = None, checkpoint: Any = None,
+    resume: bool = False,
+) -> None:  # fmt: skip
+    """``est.fit`` / ``est.partial_fit`` on a source (see the module docstring).
+
+    ``checkpoint`` and ``resume`` are those of :func:`descend.fit` (the command line's
+    ``--checkpoint`` and ``--resume``).
+    """
     est._check_params()
     src = as_source(X, y)
     first = not (partial and hasattr(est, "_theta"))
@@ -108,7 +115,7 @@ def train_source(est: Any, X: Any, y: Any, *, partial: bool, classes: Any = None
         batch_size=est.batch_size, max_epochs=1 if partial else est.max_epochs,
         tol=None if partial else est.tol, n_iter_no_change=est.n_iter_no_change,
         shuffle=bool(est.shuffle), seed=est._rng, theta0=est._theta, opt_state=est._opt_state,
-        verbose=bool(est.verbose),
+        verbose=bool(est.verbose), checkpoint=checkpoint, resume=resume,
     )  # fmt: skip
     est._store(result)
     ran_out = result.status == "max_epochs" and not partial and est.tol is not None
