@@ -29,13 +29,13 @@ def _data(folder):
 
 
 SETTINGS = dict(
-    optimizer="adam", lr=descend.time_decay(0.05, 0.01), batch_size=7, max_epochs=60,
+    optimizer="adam", lr=descend.time_decay(0.05, 0.01), batch_size=7, max_epochs=20,
     shuffle=True, seed=3, tol=None, kernel=False,
 )  # fmt: skip
 
 
 def _train(src, folder, resume):
-    ck = Checkpointer(folder, keep=2, chunks=1)
+    ck = Checkpointer(folder, keep=2, chunks=2)
     model = descend.logistic_regression(3, penalty="l2", alpha=1e-3)
     return descend.fit(model, src, checkpoint=ck, resume=resume, **SETTINGS)
 
@@ -54,24 +54,31 @@ def _child(src, folder, out):
     return pid
 
 
+def _latest_step(folder):
+    saved = Checkpointer(folder).saved()
+    return int(saved[-1].stem.split("-")[1]) if saved else -1
+
+
 def test_killed_twenty_times_and_resumed_equals_the_uninterrupted_run(tmp_path):
     src = _data(tmp_path)
     ref = _train(src, tmp_path / "ref", resume=False)
     folder, out = tmp_path / "run", tmp_path / "theta.npy"
     rng = np.random.default_rng()
-    interrupted = 0
+    seen = []
     for _ in range(20):
+        before = _latest_step(folder)
         pid = _child(src, folder, out)
-        time.sleep(rng.uniform(0.0, 0.06))
+        deadline = time.monotonic() + 30
+        while _latest_step(folder) <= before and time.monotonic() < deadline:
+            time.sleep(0.001)  # the resumed child has saved a new checkpoint: it is mid-run
+        time.sleep(rng.uniform(0.0, 0.01))  # then a random moment: computing, writing, ...
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
-        interrupted += os.WIFSIGNALED(status)
-        assert not out.exists(), "the run finished before it could be killed: make it longer"
-    progress = Checkpointer(folder).load()
-    assert progress is not None and progress[0]["n_steps"] > 0  # the kills fell mid-run
+        assert os.WIFSIGNALED(status), "the run finished before it could be killed"
+        seen.append(_latest_step(folder))
+    assert seen == sorted(seen) and seen[0] < seen[-1] < ref.n_steps  # progress, not finished
     _, status = os.waitpid(_child(src, folder, out), 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    assert interrupted == 20
     final = np.load(out)
     n = len(ref.theta)
     assert np.array_equal(final[:n], ref.theta)  # bit for bit
