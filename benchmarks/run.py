@@ -7,6 +7,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   Adam steps against a hand-written vectorised NumPy loop.
 * data: linear regression on 1,000,000 × 100 float64 against scikit-learn's SGDRegressor and
   the memory-bandwidth floor (one X @ w).
+* stream: a ~2 GB Parquet file streamed with a 300 MB budget against pyarrow's read speed and
+  SGDRegressor.partial_fit; Dask fits on a LocalCluster against the in-memory fit and dask-ml.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["engine", "data"]
+    sections = argv or ["engine", "data", "stream"]
     print(f"machine: {machine()}")
     if "engine" in sections:
         import bench_engine
@@ -58,6 +60,10 @@ def main(argv: list[str]) -> None:
         import bench_data
 
         bench_data.run(best_of)
+    if "stream" in sections:
+        import bench_stream
+
+        bench_stream.run(best_of)
 
 
 if __name__ == "__main__":

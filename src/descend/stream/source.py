@@ -282,7 +282,8 @@ class FileSource:
         if plain:
             X = np.empty((table.num_rows, len(self.features)), dtype=self.dtype)
             for j, col in enumerate(cols[:-1]):
-                X[:, j] = col.to_numpy()
+                for part, lo in _pieces_of(col):  # the column's buffers, read in place
+                    X[lo : lo + len(part), j] = part
             y = np.asarray(cols[-1].to_numpy(), dtype=self.dtype)
             with np.errstate(all="ignore"):
                 if np.isfinite(X.sum()) and np.isfinite(y.sum()):
@@ -295,6 +296,14 @@ class FileSource:
 
         return iter_batches(path, self.target, self.chunk_rows, list(self.features),
                             dtype=self.dtype)  # fmt: skip
+
+
+def _pieces_of(col: Any) -> Iterator[tuple[Array, int]]:
+    """The chunks of a pyarrow column as NumPy views (no copy), with their first row."""
+    lo = 0
+    for chunk in col.chunks:
+        yield chunk.to_numpy(zero_copy_only=True), lo
+        lo += len(chunk)
 
 
 def _checked(model: LinearModel, chunks: Iterator[tuple[Array, Array]]
