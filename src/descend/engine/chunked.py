@@ -279,8 +279,8 @@ def fit_chunked(
     _check_loop_args(max_epochs, tol, n_iter_no_change)
     if early_stopping:
         raise HyperparameterError(
-            "early_stopping holds rows out in memory, which a streamed or distributed fit does "
-            "not; use tol on the training loss (early_stopping=False)"
+            "early_stopping is not available with checkpoints, file sources or Dask (no rows "
+            "are held out); use tol on the training loss (early_stopping=False)"
         )
     ck = as_checkpointer(checkpoint, every=checkpoint_every)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -385,7 +385,10 @@ class _Loop:
         return self.data.value_and_grad(self.model, theta, self.kernel)
 
     def run(self, run: _Run, max_epochs: int, tol: float | None, patience: int) -> FitResult:
-        f, g = self.evaluate(run.theta)
+        if run.losses and self.size != "full":  # resumed mini-batches need no J, ∇J at θ
+            f, g = run.losses[-1], np.zeros_like(run.theta)
+        else:
+            f, g = self.evaluate(run.theta)
         if not run.losses:
             if not (math.isfinite(f) and np.isfinite(g).all()):
                 raise DataError(
