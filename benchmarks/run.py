@@ -7,7 +7,7 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   Adam steps against a hand-written vectorised NumPy loop.
 * data: linear regression on 1,000,000 × 100 float64 against scikit-learn's SGDRegressor and
   the memory-bandwidth floor (one X @ w).
-* stream: a ~2 GB Parquet file streamed with a 300 MB budget against pyarrow's read speed and
+* stream: a ~1.3 GB Parquet file streamed with a 300 MB budget against pyarrow's read speed and
   SGDRegressor.partial_fit; Dask fits on a LocalCluster against the in-memory fit and dask-ml.
 """
 

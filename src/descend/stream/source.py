@@ -128,7 +128,7 @@ class FileSource:
         self.workers, self.read_ahead = workers, read_ahead
         self.dtype, self.encode = np.dtype(dtype), encode
         self.standardize: tuple[Array, Array] | None = None
-        self.pieces = _pieces(files)
+        self.pieces, self._footers = _pieces(files)
         self._n_rows: int | None = None
 
     @property
@@ -262,8 +262,9 @@ class FileSource:
 
         columns = [*self.features, self.target]
         try:
-            table = pq.ParquetFile(p.path).read_row_group(p.row_group, columns=columns,
-                                                          use_threads=False)  # fmt: skip
+            # the footer parsed once (a file of many row groups has a large one)
+            pf = pq.ParquetFile(p.path, metadata=self._footers.get(p.path))
+            table = pf.read_row_group(p.row_group, columns=columns, use_threads=False)
         except (pa.ArrowException, OSError) as e:
             raise _parquet_error(p.path, e) from None
         step = self.chunk_rows
@@ -314,24 +315,26 @@ def _checked(model: LinearModel, chunks: Iterator[tuple[Array, Array]]
     return (check_data(model, X, y) for X, y in chunks)
 
 
-def _pieces(files: list[str]) -> list[Piece]:
+def _pieces(files: list[str]) -> tuple[list[Piece], dict[str, Any]]:
+    """The pieces of the files, and the parsed footers of the Parquet ones."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from descend.io.formats import _parquet_error
 
     pieces: list[Piece] = []
+    footers: dict[str, Any] = {}
     for f in files:
         if _SUFFIXES[Path(f).suffix.lower()] == "csv":
             pieces.append(Piece(f, "csv", 0, -1))
             continue
         try:
-            meta = pq.ParquetFile(f).metadata
+            meta = footers[f] = pq.ParquetFile(f).metadata
         except (pa.ArrowException, OSError) as e:
             raise _parquet_error(f, e) from None
         pieces.extend(Piece(f, "parquet", i, meta.row_group(i).num_rows)
                       for i in range(meta.num_row_groups))  # fmt: skip
-    return pieces
+    return pieces, footers
 
 
 def source(
