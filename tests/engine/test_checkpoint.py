@@ -104,3 +104,22 @@ def test_bad_checkpoint_arguments(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(descend.DataError, match="is a file"):
         descend.fit(MODEL, X, y, checkpoint=tmp_path / "file")
+
+
+def test_long_minimize_runs_resume_to_the_same_path(tmp_path):
+    from descend.engine.resumable import minimize_resumable
+
+    f = "(1 - x)**2 + 100*(y - x**2)**2"
+    lr = descend.exponential(0.05, 0.999)
+    whole = descend.minimize(f, [-1.2, 1.0], optimizer="adam", lr=lr, tol=0, max_iter=700,
+                             engine="numpy")  # fmt: skip
+    kw = dict(optimizer="adam", lr=lr, tol=0, checkpoint=tmp_path, checkpoint_every=50)
+    minimize_resumable(f, [-1.2, 1.0], max_iter=320, **kw)  # the last checkpoint: step 300
+    assert Checkpointer(tmp_path).load()[0]["n_steps"] == 300
+    r = minimize_resumable(f, [-1.2, 1.0], max_iter=700, resume=True, **kw)
+    assert r.nit == 700 and np.array_equal(r.x, whole.x)
+    assert np.array_equal(r.history.x, whole.history.x)
+    np.testing.assert_array_equal(r.history.fun, whole.history.fun)
+    with pytest.raises(descend.DataError, match="another configuration"):
+        minimize_resumable(f, [-1.2, 1.0], max_iter=700, resume=True,
+                           **{**kw, "optimizer": "sgd"})  # fmt: skip
