@@ -3,7 +3,8 @@
 Streaming: a Parquet file of ``ROWS`` × 100 float64 features (+ target), about 1.3 GB, is
 written on the fly in row groups of 8,192 rows (and deleted afterwards). Each measurement runs
 in a fresh subprocess, so that its peak resident set size (``VmHWM``) is its own; the memory
-budget is 300 MB, the file is about 4× that (3× the peak measured). Every row prints rows/s, all on the same file:
+budget is 300 MB, the file is about 4× that (3× the peak measured). Every row prints rows/s,
+all on the same file:
 
 * pyarrow's own read speed: ``ParquetFile.read_row_group`` over every row group (the anchor);
 * descend, one per-sample SGD epoch streamed in file order (decode threads + compiled kernel),
