@@ -11,6 +11,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   the memory-bandwidth floor (one X @ w).
 * mlp: GDMLPClassifier/GDMLPRegressor against scikit-learn's MLPClassifier/MLPRegressor on
   digits, make_moons and make_regression: held-out score side by side and fit time.
+* stream: a ~1.3 GB Parquet file streamed with a 300 MB budget against pyarrow's read speed and
+  SGDRegressor.partial_fit; Dask fits on a LocalCluster against the in-memory fit and dask-ml.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["start", "engine", "data", "mlp"]
+    sections = argv or ["start", "engine", "data", "mlp", "stream"]
     print(f"machine: {machine()}")
     if "start" in sections:
         import bench_start
@@ -70,6 +72,10 @@ def main(argv: list[str]) -> None:
         import bench_mlp
 
         bench_mlp.run(best_of)
+    if "stream" in sections:
+        import bench_stream
+
+        bench_stream.run(best_of)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ _HOMES: dict[str, str] = {
     "UnknownNameError": "descend.base.errors",
     "FitHistory": "descend.engine.fit",
     "FitResult": "descend.engine.fit",
-    "fit": "descend.engine.fit",
+    "fit": "descend.engine.train",
     "Step": "descend.engine.minimize",
     "minimize": "descend.engine.minimize",
     "History": "descend.engine.result",
@@ -100,10 +100,11 @@ if _TYPE_CHECKING:
         ShapeError,
         UnknownNameError,
     )
-    from descend.engine.fit import FitHistory, FitResult, fit
+    from descend.engine.fit import FitHistory, FitResult
     from descend.engine.minimize import Step, minimize
     from descend.engine.result import History, Result
     from descend.engine.strategies import RestartsResult, random_restarts, simulated_annealing
+    from descend.engine.train import fit
     from descend.estimators.linear import GDClassifier, GDRegressor
     from descend.estimators.mlp import GDMLPClassifier, GDMLPRegressor
     from descend.io.datasets import DATASETS, load_dataset

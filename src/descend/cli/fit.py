@@ -404,11 +404,24 @@ def fit_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace existing --out and --plot files.")
     ] = False,
+    stream: Annotated[
+        bool, typer.Option(help="Read the file(s) chunk by chunk every epoch (larger than memory).")
+    ] = False,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="Folder for checkpoints (streams the data).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the latest checkpoint in --checkpoint.")
+    ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Train on a Dask cluster, e.g. tcp://HOST:8786.")
+    ] = None,
 ) -> None:
     """Fit a linear model (regression or classification) by gradient descent.
 
     Prints the training and validation loss with R² (regression) or accuracy
     (classification), the coefficients, and saves the model as JSON with --out.
+    With --stream (or --checkpoint, --scheduler) DATA may be a glob or a folder.
     """
     if out is not None:
         out = check_output_path(out, "--out")
@@ -418,6 +431,13 @@ def fit_command(
         check_not_overwriting(plot, "--plot", [data, out], force)
     if epochs < 1:
         raise typer.BadParameter(f"{epochs} must be >= 1", param_hint="--epochs")
+    if stream or checkpoint is not None or resume or scheduler is not None:
+        from descend.cli.scale import fit_at_scale
+
+        options = dict(locals())
+        fit_at_scale(data, options=options, checkpoint=checkpoint, resume=resume,
+                     scheduler=scheduler)  # fmt: skip
+        return
     table, source = _load(data, dataset, target, features, task)
     bundled = None if data is not None else table.path.strip("<>").split(":")[-1]
     kind, inferred = _task(task, loss, table, bundled)

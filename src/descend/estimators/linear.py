@@ -45,6 +45,7 @@ from descend.base.errors import DataError, HyperparameterError, UnknownNameError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
 from descend.engine.fit import FitResult, _with_lr, fit
+from descend.estimators.sources import is_source, train_source
 from descend.models.linear import LinearModel, labels, scores
 from descend.models.losses import LOSSES
 from descend.optim.rules import OPTIMIZERS, get_optimizer
@@ -149,6 +150,8 @@ class _BaseGD(BaseEstimator):
         raise NotImplementedError
 
     def _train(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> None:
+        if is_source(X):  # files (descend.stream) or a Dask collection: read chunk by chunk
+            return train_source(self, X, y, partial=partial, classes=classes)
         self._check_params()
         first = not (partial and hasattr(self, "_theta"))
         is_regressor = isinstance(self, RegressorMixin)
@@ -411,12 +414,14 @@ default="squared_error"
 
     _losses: ClassVar[tuple[str, ...]] = _REGRESSION_LOSSES
 
-    def fit(self, X: Any, y: Any) -> GDRegressor:
+    def fit(self, X: Any, y: Any = None) -> GDRegressor:
         """Fit from zeros for up to ``max_epochs`` epochs.
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features), or a source
+            In memory, or a file source (:func:`descend.stream.source`, then ``y=None``), or
+            Dask arrays / a Dask DataFrame (:mod:`descend.dist`).
         y : array-like of shape (n_samples,)
 
         Returns
@@ -515,12 +520,14 @@ n_features_in_, feature_names_in_
         tags.classifier_tags.multi_class = self.loss != "hinge"
         return tags
 
-    def fit(self, X: Any, y: Any) -> GDClassifier:
+    def fit(self, X: Any, y: Any = None) -> GDClassifier:
         """Fit from zeros for up to ``max_epochs`` epochs.
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features), or a source
+            In memory, or a file source (:func:`descend.stream.source`, then ``y=None``), or
+            Dask arrays / a Dask DataFrame (:mod:`descend.dist`).
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
 

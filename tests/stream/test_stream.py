@@ -1,0 +1,179 @@
+"""Streamed fits from CSV/Parquet files equal the in-memory fit; the shuffled order is the
+documented one; the read-ahead is bounded."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import descend
+import descend.stream
+from descend.stream.reader import prefetch, shuffle_buffer
+
+
+def _frame(m=700, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 3))
+    z = X @ [1.0, -2.0, 0.5]
+    return X, pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "z": z})
+
+
+def _files(folder, df, kind="parquet"):
+    """The rows of df over three files (Parquet with uneven row groups, or CSV)."""
+    cuts = [0, 230, 231, len(df)]
+    for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        part = df.iloc[lo:hi]
+        if kind == "parquet":
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            pq.write_table(table, folder / f"part{i}.parquet", row_group_size=97)
+        else:
+            part.to_csv(folder / f"part{i}.csv", index=False, float_format="%.17g")
+    return folder
+
+
+def _targets(X, z, task, seed=1):
+    rng = np.random.default_rng(seed)
+    noisy = z + 0.3 * rng.normal(size=len(z))
+    if task == "regression":
+        return noisy, descend.linear_regression(3, penalty="l2", alpha=0.01)
+    if task == "logistic":
+        return (noisy > 0).astype(float), descend.logistic_regression(3)
+    if task == "hinge":
+        return np.where(noisy > 0, 1.0, -1.0), descend.linear_svm(3)
+    return np.digitize(noisy, [-1.0, 1.0]).astype(float), descend.softmax_regression(3, 3)
+
+
+@pytest.mark.parametrize("task", ["regression", "logistic", "hinge", "softmax"])
+@pytest.mark.parametrize(
+    "batch_size, optimizer",
+    [("full", "sgd"), ("full", "adam"), (1, "momentum"), (13, "adam"), (64, "rmsprop")],
+)
+def test_streamed_fit_equals_the_in_memory_fit(tmp_path, task, batch_size, optimizer):
+    X, df = _frame()
+    y, model = _targets(X, df["z"].to_numpy(), task)
+    df["y"] = y
+    src = descend.stream.source(_files(tmp_path, df.drop(columns="z")), "y", chunk_rows=50)
+    lr = descend.exponential(0.05, 0.999)  # a schedule: its t must carry across chunks
+    kw = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, max_epochs=4, shuffle=False,
+              tol=None)  # fmt: skip
+    mem = descend.fit(model, X, y, **kw)
+    streamed = descend.fit(model, src, **kw)
+    assert streamed.n_steps == mem.n_steps
+    np.testing.assert_allclose(streamed.theta, mem.theta, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(streamed.history.loss, mem.history.loss, rtol=1e-12)
+
+
+def test_line_search_sums_over_chunks_and_csv_streams(tmp_path):
+    X, df = _frame(m=300)
+    y, model = _targets(X, df["z"].to_numpy(), "regression")
+    df["y"] = y
+    src = descend.stream.source(_files(tmp_path, df.drop(columns="z"), "csv"), "y",
+                                chunk_rows=64)  # fmt: skip
+    assert src.n_rows == 300 and len(src.files) == 3
+    mem = descend.fit(model, X, y, lr="auto", max_epochs=30, tol=None)
+    streamed = descend.fit(model, src, lr="auto", max_epochs=30, tol=None)
+    np.testing.assert_allclose(streamed.theta, mem.theta, rtol=1e-12)
+    # the least-squares fit by a closed form: (XᵀX/m + αI)w = Xᵀy/m, centred data
+    assert streamed.loss < descend.fit(model, X, y, max_epochs=1).loss
+
+
+def test_the_shuffled_order_is_row_groups_permuted_then_the_shuffle_buffer(tmp_path):
+    _X, df = _frame(m=500)
+    df["y"] = np.arange(500.0)  # each row's number
+    _files(tmp_path, df.drop(columns="z"))
+    src = descend.stream.source(tmp_path, "y", chunk_rows=40, shuffle_buffer=120)
+    rows = np.concatenate([y for _, y in src.epoch_chunks(np.random.default_rng(5), True)])
+    # the same order, written out independently: pieces (file, row group) by name and offset
+    pieces, start = [], 0
+    for n_file in (230, 1, 269):
+        for lo in range(0, n_file, 97):
+            pieces.append(np.arange(start + lo, start + min(lo + 97, n_file)))
+        start += n_file
+    rng = np.random.default_rng(5)
+    stream = np.concatenate([pieces[i] for i in rng.permutation(len(pieces))])
+    expected = np.concatenate(
+        [b[rng.permutation(len(b))] for b in np.split(stream, [120, 240, 360, 480])]
+    )
+    assert np.array_equal(rows, expected)
+    again = np.concatenate([y for _, y in src.epoch_chunks(np.random.default_rng(5), True)])
+    assert np.array_equal(rows, again)
+
+
+def test_shuffled_streamed_fits_are_reproducible_and_learn(tmp_path):
+    X, df = _frame()
+    y, model = _targets(X, df["z"].to_numpy(), "regression")
+    df["y"] = y
+    src = descend.stream.source(_files(tmp_path, df.drop(columns="z")), "y", chunk_rows=50,
+                                shuffle_buffer=100)  # fmt: skip
+    kw = dict(optimizer="adam", lr=0.05, batch_size=16, max_epochs=20, seed=2, tol=None)
+    a, b = descend.fit(model, src, **kw), descend.fit(model, src, **kw)
+    assert np.array_equal(a.theta, b.theta)
+    w = np.linalg.lstsq(np.c_[np.ones(len(X)), X], y, rcond=None)[0]
+    np.testing.assert_allclose(a.theta, w, atol=0.05)
+
+
+def test_prefetch_keeps_at_most_depth_tasks_ahead():
+    live, most = 0, 0
+    lock = threading.Lock()
+
+    def task(i):
+        nonlocal live, most
+        with lock:
+            live += 1
+            most = max(most, live)
+        time.sleep(0.002)
+        return i
+
+    out = []
+    for value in prefetch((lambda i=i: task(i) for i in range(30)), workers=4, depth=3):
+        out.append(value)
+        with lock:
+            live -= 1
+    assert out == list(range(30))
+    assert most <= 3 + 1  # depth submitted, one more being consumed
+
+
+def test_shuffle_buffer_keeps_every_row_once():
+    chunks = [(np.arange(i, i + 7.0)[:, None], np.arange(i, i + 7.0)) for i in range(0, 70, 7)]
+    out = list(shuffle_buffer(iter(chunks), 16, np.random.default_rng(0)))
+    assert [len(y) for _, y in out] == [16, 16, 16, 16, 6]
+    rows = np.concatenate([y for _, y in out])
+    assert sorted(rows.tolist()) == list(range(70)) and rows.tolist() != list(range(70))
+    assert all(np.array_equal(Xb[:, 0], yb) for Xb, yb in out)
+
+
+def test_source_errors_are_one_line(tmp_path):
+    _X, df = _frame(m=20)
+    df["y"] = 0.0
+    _files(tmp_path, df)
+    with pytest.raises(descend.DataError, match="no such file or folder"):
+        descend.stream.source(tmp_path / "nope.parquet", "y")
+    with pytest.raises(descend.DataError, match="target column 'w' is not in"):
+        descend.stream.source(tmp_path, "w")
+    src = descend.stream.source(tmp_path, "y")
+    with pytest.raises(descend.ShapeError, match="the model expects 2"):
+        descend.fit(descend.linear_regression(2), src)
+    with pytest.raises(descend.DataError, match="pass y=None"):
+        descend.fit(descend.linear_regression(4), src, np.zeros(20))
+    with pytest.raises(descend.HyperparameterError, match="early_stopping"):
+        descend.fit(descend.linear_regression(4), src, early_stopping=True)
+    with pytest.raises(descend.HyperparameterError, match="chunk_rows=0"):
+        descend.stream.source(tmp_path, "y", chunk_rows=0)
+    with pytest.raises(descend.DataError, match=r"wrap it as descend\.dist\.source"):
+        descend.fit(descend.linear_regression(4), type("Lazy", (), {"__dask_graph__": 1})(), None)
+
+
+def test_targets_the_loss_cannot_take_are_refused(tmp_path):
+    _X, df = _frame(m=30)
+    df["y"] = np.arange(30.0) % 4
+    _files(tmp_path, df.drop(columns="z"))
+    src = descend.stream.source(tmp_path, "y")
+    with pytest.raises(descend.DataError, match=r"takes encoded targets \[0, 1, 2\]"):
+        descend.fit(descend.softmax_regression(3, 3), src)
