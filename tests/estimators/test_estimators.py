@@ -347,11 +347,40 @@ def test_hinge_with_three_classes_is_refused(iris):
 
 def test_scaler_by_blocks_equals_numpy_std(monkeypatch: pytest.MonkeyPatch) -> None:
     import descend.estimators.linear as est
+    import descend.models.scaling as scaling
 
-    monkeypatch.setattr(est, "_SCALER_BLOCK", 7)  # 50 rows: seven full blocks and a short one
+    monkeypatch.setattr(scaling, "BLOCK_ROWS", 7)  # 50 rows: seven full blocks and a short one
     rng = np.random.default_rng(3)
     X = rng.normal(5.0, 3.0, size=(50, 4)) * [1.0, 10.0, 0.1, 1000.0]
     y = X @ [1.0, -2.0, 3.0, 0.001] + 1.0
     reg = est.GDRegressor(penalty=None, tol=1e-10).fit(X, y)
     np.testing.assert_allclose(reg.scaler_mean_, X.mean(axis=0), rtol=1e-14)
     np.testing.assert_allclose(reg.scaler_scale_, X.std(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, "full"])
+@pytest.mark.parametrize(
+    ("make", "loss"),
+    [(GDRegressor, "squared_error"), (GDRegressor, "huber"), (GDClassifier, "log_loss"),
+     (GDClassifier, "hinge"), (GDClassifier, "softmax")],
+)  # fmt: skip
+def test_scale_true_equals_standard_scaler_then_scale_false(make, loss, batch_size) -> None:
+    """scale=True (the kernels standardise on the fly, nothing copied) against scikit-learn's
+    StandardScaler followed by scale=False, the coefficients folded back by hand."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(300, 4)) * [1.0, 40.0, 0.05, 3.0] + [2.0, -100.0, 0.3, 0.0]
+    score = (X - X.mean(axis=0)) / X.std(axis=0) @ [1.0, -0.5, 0.8, 0.2]
+    y = score + 0.1 * rng.normal(size=300) if make is GDRegressor else np.digitize(score, [-0.3])
+    if loss == "softmax":
+        y = np.digitize(score, [-0.5, 0.5])
+    kw = dict(loss=loss, optimizer="adam", lr=0.01, batch_size=batch_size, max_epochs=4,
+              tol=None, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = make(**kw).fit(X, y)
+        std = StandardScaler().fit(X)
+        ref = make(scale=False, **kw).fit(std.transform(X), y)
+    coef = np.atleast_2d(ref.coef_) / std.scale_
+    intercept = np.ravel(ref.intercept_) - coef @ std.mean_
+    np.testing.assert_allclose(np.atleast_2d(ours.coef_), coef, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.ravel(ours.intercept_), intercept, rtol=1e-9, atol=1e-12)

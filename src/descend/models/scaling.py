@@ -1,0 +1,76 @@
+r"""Feature scaling for the linear models, and its fold-back into the raw features' θ.
+
+Training on standardised features x′ = (x − μ)/σ conditions gradient descent far better than
+raw features of different sizes. A linear model on x′ is a linear model on x::
+
+    z = x′·w′ + b′ = x·(w′/σ) + (b′ − μ·(w′/σ)),   so   w = w′/σ,   b = b′ − μ·w
+
+(:func:`fold`; for K outputs w′ has one column per output, divided row-wise by σ). Without a
+penalty the minimiser is the same; with one, the penalty applies to w′. :func:`standardise`
+is the NumPy reference (one copy of X); the compiled kernels read x′ on the fly instead, with
+the same arithmetic in X's dtype (:mod:`descend.kernels.rows`), so they copy nothing.
+
+>>> import numpy as np
+>>> X = np.array([[1.0, 10.0], [3.0, 10.0]])
+>>> s = fit_scaler(X)
+>>> s.mean, s.scale          # a constant column keeps σ = 1
+(array([ 2., 10.]), array([1., 1.]))
+>>> standardise(X, s)
+array([[-1.,  0.],
+       [ 1.,  0.]])
+>>> fold(np.array([2.0, 0.0]), 0.5, s)   # z = 2·(x₁ − 2) + 0.5 = 2·x₁ − 3.5
+(array([2., 0.]), np.float64(-3.5))
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from descend.base.types import Array
+
+#: Rows per block when measuring the spread of the features.
+BLOCK_ROWS = 65_536
+
+
+class Scaler(NamedTuple):
+    """μ (zeros when not centring) and σ (1 for a constant column), float64, per feature."""
+
+    mean: Array
+    scale: Array
+
+
+def fit_scaler(X: Any, center: bool = True) -> Scaler:
+    """μ and σ of the columns of X (σ: the population standard deviation).
+
+    Σ(x − μ)² is summed by blocks of rows, so that no temporary of the size of X is made. A
+    column whose σ is below rounding noise (constant) keeps σ = 1. ``center=False`` (a model
+    without an intercept, which could not absorb the shift) sets μ = 0, and σ is then the
+    root mean square of the column.
+    """
+    mean = X.mean(axis=0, dtype=np.float64)
+    if not center:
+        mean = np.zeros_like(mean)  # no intercept to absorb a shift: scale only
+    squares = np.zeros_like(mean)
+    for start in range(0, X.shape[0], BLOCK_ROWS):
+        block = X[start : start + BLOCK_ROWS] - mean
+        squares += np.einsum("ij,ij->j", block, block)
+    scale = np.sqrt(squares / X.shape[0])
+    scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
+    return Scaler(mean, scale)
+
+
+def standardise(X: Any, scaler: Scaler) -> Any:
+    """x′ = (x − μ)/σ in X's dtype: one copy of X (the reference the kernels match)."""
+    out = X - scaler.mean.astype(X.dtype)
+    out /= scaler.scale.astype(X.dtype)
+    return out
+
+
+def fold(coef: Array, intercept: Any, scaler: Scaler) -> tuple[Array, Any]:
+    """(w, b) on the raw features from (w′, b′) on the standardised ones: w = w′/σ,
+    b = b′ − μ·w; ``coef`` of shape (d,) or (d, K)."""
+    mean, scale = scaler
+    coef = coef / (scale if coef.ndim == 1 else scale[:, None])
+    return coef, intercept - mean @ coef
