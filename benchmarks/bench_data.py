@@ -71,9 +71,9 @@ def run(best_of: BestOf) -> None:
     from sklearn.linear_model import SGDRegressor
 
     from descend.engine.batches import epoch_order
+    from descend.engine.compiled_fit import full_loss_and_grad, kernel_for
     from descend.engine.fit import fit
     from descend.estimators.linear import GDRegressor
-    from descend.kernels.fit import full_loss_and_grad, kernel_for
     from descend.models.linear import check_data, linear_regression
     from descend.optim.rules import sgd
 

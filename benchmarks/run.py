@@ -7,6 +7,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   Adam steps against a hand-written vectorised NumPy loop.
 * data: linear regression on 1,000,000 × 100 float64 against scikit-learn's SGDRegressor and
   the memory-bandwidth floor (one X @ w).
+* estimators: GDRegressor/GDClassifier as users call them (whole fit, default scale=True)
+  against SGDRegressor/SGDClassifier; memory of scale=True and of float32 X; the first fit.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["engine", "data"]
+    sections = argv or ["engine", "data", "estimators"]
     print(f"machine: {machine()}")
     if "engine" in sections:
         import bench_engine
@@ -58,6 +60,10 @@ def main(argv: list[str]) -> None:
         import bench_data
 
         bench_data.run(best_of)
+    if "estimators" in sections:
+        import bench_estimators
+
+        bench_estimators.run(best_of)
 
 
 if __name__ == "__main__":

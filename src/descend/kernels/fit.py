@@ -19,8 +19,8 @@ engine's loops and falls back to the reference for what they do not cover.
   run on a small pool of Python threads (the compiled block releases the GIL) rather than under
   Numba's ``parallel=True``: its OpenMP layer would make every later ``fork()`` of the process
   fatal (multiprocessing's default on Linux), and its parallel loops compile longer.
-* **standardised features** (``scale``: μ, σ): every pass reads x′ = (x − μ)/σ on the fly, in
-  X's dtype as the reference standardises its copy, so ``scale=True`` copies nothing.
+* **standardised features** (``scale``: μ, σ): every pass reads x′ = (x − μ)·(1/σ) on the
+  fly, in X's dtype as the reference standardises its copy, so ``scale=True`` copies nothing.
 
 The loss, the penalty and the rule are integer codes at run time, not compile-time
 specialisations: the kernels compile once per dtype of X (float32 and float64), on first use,
@@ -41,7 +41,7 @@ import numpy as np
 from descend.base.types import Array
 from descend.models.linear import PENALTY_CODES, LinearModel
 from descend.models.losses import LOSS_CODES
-from descend.models.scaling import Scaler
+from descend.models.scaling import Scaler, reciprocal_scale
 
 #: Rows per block of the parallel full pass (at most 64 blocks; a function of m and n only).
 BLOCK_ROWS = 2048
@@ -62,10 +62,10 @@ class ModelCodes(NamedTuple):
 
 
 class Scaling(NamedTuple):
-    """μ and σ in X's dtype, as the kernels read them (both empty: raw features)."""
+    """μ and 1/σ in X's dtype, as the kernels read them (both empty: raw features)."""
 
     mu: Array
-    sd: Array
+    inv: Array
 
 
 def model_codes(model: LinearModel) -> ModelCodes | None:
@@ -94,13 +94,14 @@ def supported_data(X: Any) -> bool:
 
 
 def scaling(scaler: Scaler | None, X: Any) -> Scaling:
-    """The kernels' μ and σ for ``scaler`` (None: empty arrays) in X's dtype."""
+    """The kernels' μ and 1/σ for ``scaler`` (None: empty arrays) in X's dtype, the factors of
+    :func:`~descend.models.scaling.standardise`."""
     if scaler is None:
         empty = np.empty(0, dtype=X.dtype)
         return Scaling(empty, empty)
     mu = np.ascontiguousarray(scaler.mean, dtype=X.dtype)
-    sd = np.ascontiguousarray(scaler.scale, dtype=X.dtype)
-    return Scaling(mu, sd)
+    inv = np.ascontiguousarray(reciprocal_scale(scaler, X.dtype))
+    return Scaling(mu, inv)
 
 
 def n_blocks(m: int, n: int) -> int:
@@ -138,7 +139,7 @@ def value_and_grad(
 
     def run(b: int) -> None:
         lo, hi = b * m // blocks, (b + 1) * m // blocks
-        fpart[b] = jit.block(X, y, lo, hi, theta, s.mu, s.sd, c.loss, c.delta, c.n_outputs,
+        fpart[b] = jit.block(X, y, lo, hi, theta, s.mu, s.inv, c.loss, c.delta, c.n_outputs,
                              c.n_intercepts, part[b], want)  # fmt: skip
 
     workers = min(blocks, n_threads())
@@ -160,7 +161,7 @@ def epoch(
     ``batch_size``; θ and s1..s3 are updated in place and returned with the number of updates
     made (a failed one included) and whether all were finite."""
     out = passes().epoch(
-        X, y, perm, batch_size, theta, s.mu, s.sd, c.loss, c.delta, c.n_outputs,
+        X, y, perm, batch_size, theta, s.mu, s.inv, c.loss, c.delta, c.n_outputs,
         c.n_intercepts, c.penalty, c.alpha, c.l1_ratio, rule, hp, rates, t, has_buf, s1, s2, s3,
     )  # fmt: skip
     theta, s1, s2, s3, steps, ok = out

@@ -8,7 +8,7 @@ Every function takes the loss, the penalty and the update rule as integer codes
 follow IEEE rules (inf/NaN, as in NumPy) instead of raising, which also keeps the loops free of
 zero checks and vectorisable. The helpers that take arrays are inlined into Numba's IR
 (``inline="always"``), so that a per-sample epoch pays no call with a dozen array arguments
-per update. The kernels release the GIL (``nogil``). μ and σ (empty: raw features) standardise
+per update. The kernels release the GIL (``nogil``). μ and 1/σ (empty: raw features) standardise
 the rows on the fly (:func:`descend.kernels.rows.load_row`).
 """
 
@@ -41,11 +41,11 @@ _inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
 @_inline
-def _sample(X, y, perm, ii, mu, sd, xb, w, b, loss, delta, nI, acc, acc_w, line):
+def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line):
     """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum."""
     prefetch_row(X, y, perm, ii + AHEAD, line)
     r = row_at(perm, ii)
-    load_row(X, r, mu, sd, xb)
+    load_row(X, r, mu, inv, xb)
     d = dz(loss, dot(xb, w) + b, y[r], delta)
     if nI:
         acc[0] = d
@@ -53,7 +53,7 @@ def _sample(X, y, perm, ii, mu, sd, xb, w, b, loss, delta, nI, acc, acc_w, line)
 
 
 @_inline
-def _accumulate(X, y, perm, lo, hi, mu, sd, x0, x1, theta, w, loss, delta, K, nI, acc, acc_w,
+def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, nI, acc, acc_w,
                 z, want):  # fmt: skip
     """acc = [Σδ, Xᵀδ] over the rows perm[lo:hi] (rows lo:hi when perm is empty).
 
@@ -75,8 +75,8 @@ def _accumulate(X, y, perm, lo, hi, mu, sd, x0, x1, theta, w, loss, delta, K, nI
             prefetch_row(X, y, perm, ii + AHEAD + 1, line)
             r = row_at(perm, ii)
             s = row_at(perm, ii + 1)
-            load_row(X, r, mu, sd, x0)
-            load_row(X, s, mu, sd, x1)
+            load_row(X, r, mu, inv, x0)
+            load_row(X, s, mu, inv, x1)
             z0, z1 = dot2(x0, x1, w)
             z0 += b
             z1 += b
@@ -92,7 +92,7 @@ def _accumulate(X, y, perm, lo, hi, mu, sd, x0, x1, theta, w, loss, delta, K, nI
         if ii < hi:
             prefetch_row(X, y, perm, ii + AHEAD, line)
             r = row_at(perm, ii)
-            load_row(X, r, mu, sd, x0)
+            load_row(X, r, mu, inv, x0)
             zz = dot(x0, w) + b
             dd = dz(loss, zz, y[r], delta)
             if want:
@@ -104,7 +104,7 @@ def _accumulate(X, y, perm, lo, hi, mu, sd, x0, x1, theta, w, loss, delta, K, nI
     for ii in range(lo, hi):
         prefetch_row(X, y, perm, ii + AHEAD, line)
         r = row_at(perm, ii)
-        load_row(X, r, mu, sd, x0)
+        load_row(X, r, mu, inv, x0)
         label = int(y[r])
         # softmax: z = x·W + b, W (d, K) row-major after the K intercepts
         for k in range(K):
@@ -216,7 +216,7 @@ def _penalty_value(theta, nI, pen, alpha, l1r):
 
 
 @_serial
-def epoch(X, y, perm, bs, theta, mu, sd, loss, delta, K, nI, pen, alpha, l1r,
+def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
           rule, hp, lrs, t, has_buf, s1, s2, s3):  # fmt: skip
     """One epoch of mini-batch updates over the rows perm (0..m−1 when perm is empty).
 
@@ -260,7 +260,7 @@ def epoch(X, y, perm, bs, theta, mu, sd, loss, delta, K, nI, pen, alpha, l1r,
         if fused:
             prefetch_row(X, y, perm, start + AHEAD, line)
             r = row_at(perm, start)
-            load_row(X, r, mu, sd, x0)
+            load_row(X, r, mu, inv, x0)
             zz, l1 = dot_l1(x0, w)
             zz = zz + (theta[0] if nI else 0.0)
             d = dz(loss, zz, y[r], delta)
@@ -279,9 +279,9 @@ def epoch(X, y, perm, bs, theta, mu, sd, loss, delta, K, nI, pen, alpha, l1r,
             axpy(d, x0, acc_w, True)
         elif per_sample:
             b = theta[0] if nI else 0.0
-            _sample(X, y, perm, start, mu, sd, x0, w, b, loss, delta, nI, acc, acc_w, line)
+            _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, line)
         else:
-            _accumulate(X, y, perm, start, stop, mu, sd, x0, x1, theta, w, loss, delta, K, nI,
+            _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
                         acc, acc_w, z, False)  # fmt: skip
         _gradient(acc, stop - start, theta, nI, pen, alpha, l1r, g)
         lr = lrs[min(steps, last)]
@@ -297,7 +297,7 @@ def epoch(X, y, perm, bs, theta, mu, sd, loss, delta, K, nI, pen, alpha, l1r,
 
 
 @_serial
-def block(X, y, lo, hi, theta, mu, sd, loss, delta, K, nI, acc, want):
+def block(X, y, lo, hi, theta, mu, inv, loss, delta, K, nI, acc, want):
     """acc = [Σδ, Xᵀδ] over the rows lo:hi, and Σ l when ``want``: one block of the full pass.
 
     It releases the GIL (``nogil``), so that threads can run blocks side by side.
@@ -306,7 +306,7 @@ def block(X, y, lo, hi, theta, mu, sd, loss, delta, K, nI, acc, want):
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
-    return _accumulate(X, y, rows, lo, hi, mu, sd, x0, x1, theta, theta[nI:], loss, delta, K,
+    return _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, theta, theta[nI:], loss, delta, K,
                        nI, acc, acc[nI:], z, want)  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 
 Every kernel reads a row of X once, into a small float64 buffer (:func:`load_row`), and works
 on the buffer while it is in cache. That is where the features are standardised on the fly,
-x′ⱼ = (xⱼ − μⱼ)/σⱼ, in X's own dtype, as the NumPy reference standardises a copy of X
-(``(X − μ) / σ``, so the same bits): ``scale=True`` costs no copy of X. With an empty μ the row
+x′ⱼ = (xⱼ − μⱼ)·(1/σⱼ), in X's own dtype, as the NumPy reference standardises a copy of X
+(:func:`descend.models.scaling.standardise`, so the same bits): ``scale=True`` costs no copy of X. With an empty μ the row
 is read as it is. float32 rows are widened to float64 in the buffer, so products accumulate in
 float64.
 
@@ -80,12 +80,12 @@ def row_at(perm, ii):
 
 
 @_inline
-def load_row(X, r, mu, sd, xb):
-    """xb = row r of X as float64, standardised ((X[r] − μ)/σ in X's dtype) when μ is not
+def load_row(X, r, mu, inv, xb):
+    """xb = row r of X as float64, standardised ((X[r] − μ)·(1/σ) in X's dtype) when μ is not
     empty."""
     if mu.size:
         for j in range(xb.size):
-            xb[j] = np.float64((X[r, j] - mu[j]) / sd[j])
+            xb[j] = np.float64((X[r, j] - mu[j]) * inv[j])
     else:
         for j in range(xb.size):
             xb[j] = np.float64(X[r, j])

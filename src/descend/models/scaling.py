@@ -8,7 +8,8 @@ raw features of different sizes. A linear model on x′ is a linear model on x::
 (:func:`fold`; for K outputs w′ has one column per output, divided row-wise by σ). Without a
 penalty the minimiser is the same; with one, the penalty applies to w′. :func:`standardise`
 is the NumPy reference (one copy of X); the compiled kernels read x′ on the fly instead, with
-the same arithmetic in X's dtype (:mod:`descend.kernels.rows`), so they copy nothing.
+the same arithmetic in X's dtype, (x − μ)·(1/σ) (:mod:`descend.kernels.rows`), so they copy
+nothing.
 
 >>> import numpy as np
 >>> X = np.array([[1.0, 10.0], [3.0, 10.0]])
@@ -30,8 +31,9 @@ import numpy as np
 
 from descend.base.types import Array
 
-#: Rows per block when measuring the spread of the features.
-BLOCK_ROWS = 65_536
+#: Rows per block when measuring the spread of the features (3 MB of float64 for 100 features:
+#: the block stays in cache between the subtraction and the sum of squares).
+BLOCK_ROWS = 4096
 
 
 class Scaler(NamedTuple):
@@ -62,10 +64,19 @@ def fit_scaler(X: Any, center: bool = True) -> Scaler:
 
 
 def standardise(X: Any, scaler: Scaler) -> Any:
-    """x′ = (x − μ)/σ in X's dtype: one copy of X (the reference the kernels match)."""
+    """x′ = (x − μ)·(1/σ) in X's dtype: one copy of X (the reference the kernels match).
+
+    The reciprocal 1/σ is taken once per feature (in float64, then rounded to X's dtype), so
+    that every element costs a multiplication rather than a division, here and in the kernels.
+    """
     out = X - scaler.mean.astype(X.dtype)
-    out /= scaler.scale.astype(X.dtype)
+    out *= reciprocal_scale(scaler, X.dtype)
     return out
+
+
+def reciprocal_scale(scaler: Scaler, dtype: Any) -> Array:
+    """1/σ per feature in ``dtype``, the factor of :func:`standardise`."""
+    return (1.0 / scaler.scale).astype(dtype)
 
 
 def fold(coef: Array, intercept: Any, scaler: Scaler) -> tuple[Array, Any]:
