@@ -3,9 +3,9 @@
 Every kernel reads a row of X once, into a small float64 buffer (:func:`load_row`), and works
 on the buffer while it is in cache. That is where the features are standardised on the fly,
 x′ⱼ = (xⱼ − μⱼ)·(1/σⱼ), in X's own dtype, as the NumPy reference standardises a copy of X
-(:func:`descend.models.scaling.standardise`, so the same bits): ``scale=True`` costs no copy of X. With an empty μ the row
-is read as it is. float32 rows are widened to float64 in the buffer, so products accumulate in
-float64.
+(:func:`descend.models.scaling.standardise`, so the same bits): ``scale=True`` costs no copy
+of X. With an empty μ the row is read as it is. float32 rows are widened to float64 in the
+buffer, so products accumulate in float64.
 
 Shuffled rows come in an order the hardware cannot predict: :func:`prefetch_row` asks for the
 row (and its target) :data:`AHEAD` rows in advance. The losses' scalar forms come from
