@@ -429,3 +429,22 @@ def test_fused_sgd_overflow_stops_like_the_reference(penalty: Any, alpha: float)
         assert np.all(np.isfinite(fast.theta)) and rel_err(fast.theta, ref.theta) <= RTOL
         np.testing.assert_array_equal(fast.theta, checked[0])
     assert not fast.finite  # (the last case fails at its second update)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_scaler_equals_numpy_mean_and_std(dtype: Any) -> None:
+    from descend.engine.compiled_fit import MOMENTS_MIN_SIZE, measure_scaler
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30_000, 40)) * rng.uniform(0.1, 50, 40) + rng.uniform(-9, 9, 40)
+    X = X.astype(dtype)
+    X[:, 3] = 7.0  # a constant column keeps σ = 1
+    assert X.size >= MOMENTS_MIN_SIZE and n_blocks(*X.shape) >= 2
+    for center in (True, False):
+        s = measure_scaler(X, center)
+        X64 = X.astype(np.float64)
+        mean = X64.mean(axis=0) if center else np.zeros(40)
+        std = np.sqrt(((X64 - mean) ** 2).mean(axis=0))
+        std[3] = 1.0 if center else std[3]
+        np.testing.assert_allclose(s.mean, mean, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(s.scale, std, rtol=1e-12)

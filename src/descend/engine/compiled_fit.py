@@ -27,7 +27,7 @@ from descend.engine.epoch import EpochOutput, run_epoch
 from descend.kernels import fit as kernels
 from descend.kernels.fit import ModelCodes, Scaling, model_codes, scaling, supported_data
 from descend.models.linear import LinearModel
-from descend.models.scaling import Scaler, standardise
+from descend.models.scaling import Scaler, fit_scaler, from_moments, standardise
 from descend.optim.rules import (
     RULE_CODES,
     AdagradState,
@@ -97,6 +97,26 @@ def full_loss_and_grad(
         X = X if scaler is None else standardise(X, scaler)
         return model.value_and_grad(theta, X, y)
     return evaluate(theta, X, y)
+
+
+#: Below this many elements of X the scaler is measured by NumPy (threads would cost more).
+MOMENTS_MIN_SIZE = 1 << 20
+
+
+def measure_scaler(X: Any, center: bool = True) -> Scaler:
+    """:func:`descend.models.scaling.fit_scaler`, in two parallel compiled passes over a large
+    X (same sums, in row blocks); NumPy for small or unsupported X, or when a sum of squares
+    overflows.
+
+    >>> measure_scaler(np.array([[1.0, 10.0], [3.0, 10.0]]))
+    Scaler(mean=array([ 2., 10.]), scale=array([1., 1.]))
+    """
+    if not supported_data(X) or X.size < MOMENTS_MIN_SIZE:
+        return fit_scaler(X, center)
+    mean, squares = kernels.moments(X, center)
+    if not (np.isfinite(mean).all() and np.isfinite(squares).all()):
+        return fit_scaler(X, center)  # non-finite or huge values: the reference decides
+    return from_moments(mean, squares, X.shape[0])
 
 
 class _Targets:

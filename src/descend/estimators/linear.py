@@ -45,10 +45,11 @@ from descend.base.checks import check_lr
 from descend.base.errors import HyperparameterError, UnknownNameError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
+from descend.engine.compiled_fit import measure_scaler
 from descend.engine.fit import FitResult, _with_lr, fit
 from descend.models.linear import LinearModel, labels, scores
 from descend.models.losses import LOSSES
-from descend.models.scaling import Scaler, fit_scaler, fold
+from descend.models.scaling import Scaler, fold
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
 
@@ -184,7 +185,7 @@ class _BaseGD(BaseEstimator):
                 delattr(self, attr)
         if not self.scale:
             return None
-        scaler = fit_scaler(X, center=self.fit_intercept)
+        scaler = measure_scaler(X, center=self.fit_intercept)
         self.scaler_mean_, self.scaler_scale_ = scaler.mean, scaler.scale
         return scaler
 

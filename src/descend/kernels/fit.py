@@ -181,6 +181,36 @@ def step(
     return bool(ok), out[0], out[1], out[2], out[3]
 
 
+def moments(X: Any, center: bool = True) -> tuple[Array, Array]:
+    """(μ, Σ(x − μ)²) per column in two parallel passes over X (μ = 0 when not ``center``),
+    partial sums in row blocks added in block order, as the full pass does."""
+    jit = passes()
+    m, d = X.shape
+    blocks = n_blocks(m, d)
+    part = np.empty((blocks, d))
+
+    def over_blocks(work: Any) -> Array:
+        def run(b: int) -> None:
+            work(b * m // blocks, (b + 1) * m // blocks, part[b])
+
+        workers = min(blocks, n_threads())
+        if workers <= 1:
+            for b in range(blocks):
+                run(b)
+        else:
+            list(_pool(workers).map(run, range(blocks)))
+        total = part[0].copy()
+        for b in range(1, blocks):
+            total += part[b]
+        return total
+
+    mean = np.zeros(d)
+    if center:
+        mean = over_blocks(lambda lo, hi, out: jit.column_sums(X, lo, hi, out)) / m
+    squares = over_blocks(lambda lo, hi, out: jit.column_squares(X, lo, hi, mean, out))
+    return mean, squares
+
+
 def n_threads() -> int:
     """Threads for the full pass: ``NUMBA_NUM_THREADS`` (by default the CPUs available)."""
     from numba.core import config

@@ -54,13 +54,13 @@ def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line
 
 @_inline
 def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, nI, acc, acc_w,
-                z, want):  # fmt: skip
+                z, wt, acct, want):  # fmt: skip
     """acc = [Σδ, Xᵀδ] over the rows perm[lo:hi] (rows lo:hi when perm is empty).
 
     Each row is read once into a buffer (x0, x1): its score, its δ = ∂l/∂z and its share of
     the gradient are taken while it is in cache; one output (K = 1) takes the rows two at a
-    time. ``w`` and ``acc_w`` are the views theta[nI:] and acc[nI:]. Returns Σ l over the rows
-    when ``want``, else 0.
+    time. ``w`` and ``acc_w`` are the views theta[nI:] and acc[nI:]; z (K), wt and acct
+    (K, d) are work buffers. Returns Σ l over the rows when ``want``, else 0.
     """
     total = 0.0
     d = X.shape[1]
@@ -101,22 +101,20 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
                 acc[0] += dd
             axpy(dd, x0, acc_w, False)
         return total
+    # softmax: z = x·W + b, W (d, K) row-major after the K intercepts, copied transposed into
+    # wt (K, d) so that each score is a contiguous dot product and each gradient row an axpy
+    for j in range(d):
+        base = nI + j * K
+        for k in range(K):
+            wt[k, j] = theta[base + k]
+            acct[k, j] = 0.0
     for ii in range(lo, hi):
         prefetch_row(X, y, perm, ii + AHEAD, line)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
-        # softmax: z = x·W + b, W (d, K) row-major after the K intercepts
         for k in range(K):
-            z[k] = 0.0
-        for j in range(d):
-            xj = x0[j]
-            base = nI + j * K
-            for k in range(K):
-                z[k] += xj * theta[base + k]
-        if nI:
-            for k in range(K):
-                z[k] += theta[k]
+            z[k] = dot(x0, wt[k]) + (theta[k] if nI else 0.0)
         top = z[0]
         for k in range(1, K):
             top = max(top, z[k])
@@ -129,14 +127,14 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
             if want and k == label:
                 total -= ls
             z[k] = math.exp(ls) - (1.0 if k == label else 0.0)  # δₖ
-        if nI:
-            for k in range(K):
+        for k in range(K):
+            if nI:
                 acc[k] += z[k]
-        for j in range(d):
-            xj = x0[j]
-            base = nI + j * K
-            for k in range(K):
-                acc[base + k] += xj * z[k]
+            axpy(z[k], x0, acct[k], False)
+    for j in range(d):
+        base = nI + j * K
+        for k in range(K):
+            acc[base + k] = acct[k, j]
     return total
 
 
@@ -235,6 +233,8 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
+    wt = np.empty((K, X.shape[1]))
+    acct = np.empty((K, X.shape[1]))
     if bs == 1:  # one row per update: its gradient is written straight into g
         acc = g
     w, acc_w = theta[nI:], acc[nI:]
@@ -282,7 +282,7 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
             _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, line)
         else:
             _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
-                        acc, acc_w, z, False)  # fmt: skip
+                        acc, acc_w, z, wt, acct, False)  # fmt: skip
         _gradient(acc, stop - start, theta, nI, pen, alpha, l1r, g)
         lr = lrs[min(steps, last)]
         ok = update(rule, hp, lr, t + steps, has_buf, g, theta, tn, s1, s2, s3, n1, n2, n3)
@@ -306,8 +306,10 @@ def block(X, y, lo, hi, theta, mu, inv, loss, delta, K, nI, acc, want):
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
+    wt = np.empty((K, X.shape[1]))
+    acct = np.empty((K, X.shape[1]))
     return _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, theta, theta[nI:], loss, delta, K,
-                       nI, acc, acc[nI:], z, want)  # fmt: skip
+                       nI, acc, acc[nI:], z, wt, acct, want)  # fmt: skip
 
 
 @_serial
@@ -328,3 +330,24 @@ def finish(part, fpart, m, theta, nI, pen, alpha, l1r, want):
     if want:
         f = total / m + _penalty_value(theta, nI, pen, alpha, l1r)
     return f, g
+
+
+@_serial
+def column_sums(X, lo, hi, out):
+    """out = Σ X[r] over the rows lo:hi, in float64: a block of the mean's pass."""
+    for j in range(out.size):
+        out[j] = 0.0
+    for r in range(lo, hi):
+        for j in range(out.size):
+            out[j] += np.float64(X[r, j])
+
+
+@_serial
+def column_squares(X, lo, hi, mean, out):
+    """out = Σ (X[r] − μ)² over the rows lo:hi, in float64: a block of the spread's pass."""
+    for j in range(out.size):
+        out[j] = 0.0
+    for r in range(lo, hi):
+        for j in range(out.size):
+            e = np.float64(X[r, j]) - mean[j]
+            out[j] += e * e

@@ -58,7 +58,13 @@ def fit_scaler(X: Any, center: bool = True) -> Scaler:
     for start in range(0, X.shape[0], BLOCK_ROWS):
         block = X[start : start + BLOCK_ROWS] - mean
         squares += np.einsum("ij,ij->j", block, block)
-    scale = np.sqrt(squares / X.shape[0])
+    return from_moments(mean, squares, X.shape[0])
+
+
+def from_moments(mean: Array, squares: Array, m: int) -> Scaler:
+    """The :class:`Scaler` from μ and Σ(x − μ)² over m rows: σ = √(Σ(x − μ)²/m), and 1 where
+    σ is below rounding noise relative to μ (a constant column)."""
+    scale = np.sqrt(squares / m)
     scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
     return Scaler(mean, scale)
 
