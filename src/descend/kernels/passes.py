@@ -54,13 +54,13 @@ def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line
 
 @_inline
 def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, nI, acc, acc_w,
-                z, wt, acct, want):  # fmt: skip
+                z, want):  # fmt: skip
     """acc = [Σδ, Xᵀδ] over the rows perm[lo:hi] (rows lo:hi when perm is empty).
 
     Each row is read once into a buffer (x0, x1): its score, its δ = ∂l/∂z and its share of
     the gradient are taken while it is in cache; one output (K = 1) takes the rows two at a
-    time. ``w`` and ``acc_w`` are the views theta[nI:] and acc[nI:]; z (K), wt and acct
-    (K, d) are work buffers. Returns Σ l over the rows when ``want``, else 0.
+    time. ``w`` and ``acc_w`` are the views theta[nI:] and acc[nI:]; for K > 1, θ and acc are
+    class-major (:func:`_class_major`). Returns Σ l over the rows when ``want``, else 0.
     """
     total = 0.0
     d = X.shape[1]
@@ -101,20 +101,17 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
                 acc[0] += dd
             axpy(dd, x0, acc_w, False)
         return total
-    # softmax: z = x·W + b, W (d, K) row-major after the K intercepts, copied transposed into
-    # wt (K, d) so that each score is a contiguous dot product and each gradient row an axpy
-    for j in range(d):
-        base = nI + j * K
-        for k in range(K):
-            wt[k, j] = theta[base + k]
-            acct[k, j] = 0.0
+    # softmax, θ and acc class-major (see _class_major): z_k = x·W_k + b_k, a contiguous dot
+    # product, and the row's share of the gradient of class k an axpy
+    W = w.reshape((K, d))
+    G = acc_w.reshape((K, d))
     for ii in range(lo, hi):
         prefetch_row(X, y, perm, ii + AHEAD, line)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
         for k in range(K):
-            z[k] = dot(x0, wt[k]) + (theta[k] if nI else 0.0)
+            z[k] = dot(x0, W[k]) + (theta[k] if nI else 0.0)
         top = z[0]
         for k in range(1, K):
             top = max(top, z[k])
@@ -130,11 +127,7 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
         for k in range(K):
             if nI:
                 acc[k] += z[k]
-            axpy(z[k], x0, acct[k], False)
-    for j in range(d):
-        base = nI + j * K
-        for k in range(K):
-            acc[base + k] = acct[k, j]
+            axpy(z[k], x0, G[k], False)
     return total
 
 
@@ -180,6 +173,32 @@ def _sgd_in_place(x, d, lr, theta, nI, pen, alpha):
         for j in range(theta.size - nI):
             i = nI + j
             theta[i] = theta[i] + (-lr) * (d * x[j])
+
+
+@_inline
+def _class_major(a, nI, K, d):
+    """A copy of a softmax parameter vector [b₁..b_K, W (d, K) row-major] with W stored
+    class by class, [b₁..b_K, W₁ (d), …, W_K (d)]: each class's weights contiguous. The update
+    rules and penalties act coordinate by coordinate, so they run unchanged in this layout."""
+    out = np.empty(a.size)
+    for k in range(nI):
+        out[k] = a[k]
+    for j in range(d):
+        for k in range(K):
+            out[nI + k * d + j] = a[nI + j * K + k]
+    return out
+
+
+@_inline
+def _feature_major(a, nI, K, d):
+    """The inverse of :func:`_class_major`: back to the model's layout."""
+    out = np.empty(a.size)
+    for k in range(nI):
+        out[k] = a[k]
+    for j in range(d):
+        for k in range(K):
+            out[nI + j * K + k] = a[nI + k * d + j]
+    return out
 
 
 @_serial
@@ -233,8 +252,12 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
-    wt = np.empty((K, X.shape[1]))
-    acct = np.empty((K, X.shape[1]))
+    features = X.shape[1]
+    if K > 1:  # the epoch runs class-major; θ and the state come back in the model's layout
+        theta = _class_major(theta, nI, K, features)
+        s1 = _class_major(s1, nI, K, features)
+        s2 = _class_major(s2, nI, K, features)
+        s3 = _class_major(s3, nI, K, features)
     if bs == 1:  # one row per update: its gradient is written straight into g
         acc = g
     w, acc_w = theta[nI:], acc[nI:]
@@ -282,7 +305,7 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
             _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, line)
         else:
             _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
-                        acc, acc_w, z, wt, acct, False)  # fmt: skip
+                        acc, acc_w, z, False)  # fmt: skip
         _gradient(acc, stop - start, theta, nI, pen, alpha, l1r, g)
         lr = lrs[min(steps, last)]
         ok = update(rule, hp, lr, t + steps, has_buf, g, theta, tn, s1, s2, s3, n1, n2, n3)
@@ -293,6 +316,11 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
         has_buf = True
         if fused:
             bound = _max_abs(theta)
+    if K > 1:
+        theta = _feature_major(theta, nI, K, features)
+        s1 = _feature_major(s1, nI, K, features)
+        s2 = _feature_major(s2, nI, K, features)
+        s3 = _feature_major(s3, nI, K, features)
     return theta, s1, s2, s3, steps, ok
 
 
@@ -306,10 +334,16 @@ def block(X, y, lo, hi, theta, mu, inv, loss, delta, K, nI, acc, want):
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
-    wt = np.empty((K, X.shape[1]))
-    acct = np.empty((K, X.shape[1]))
-    return _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, theta, theta[nI:], loss, delta, K,
-                       nI, acc, acc[nI:], z, wt, acct, want)  # fmt: skip
+    if K == 1:
+        return _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, theta, theta[nI:], loss, delta,
+                           K, nI, acc, acc[nI:], z, want)  # fmt: skip
+    d = X.shape[1]
+    cm = _class_major(theta, nI, K, d)
+    acm = np.empty(acc.size)
+    total = _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, cm, cm[nI:], loss, delta, K, nI,
+                        acm, acm[nI:], z, want)  # fmt: skip
+    acc[:] = _feature_major(acm, nI, K, d)
+    return total
 
 
 @_serial
