@@ -46,7 +46,22 @@ def machine() -> str:
     except OSError:
         pass
     python = platform.python_version()
-    return f"{cpu}, {os.cpu_count()} cores, Python {python}, numpy {np.__version__}"
+    blas = ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for lib in threadpool_info():
+            if lib.get("user_api") == "blas":
+                blas = (
+                    f", {lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
+                )
+                break
+    except ImportError:
+        pass
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {python}, numpy {np.__version__}{blas} {env or ''}"
+    )
 
 
 def main(argv: list[str]) -> None:
