@@ -384,3 +384,19 @@ def test_scale_true_equals_standard_scaler_then_scale_false(make, loss, batch_si
     intercept = np.ravel(ref.intercept_) - coef @ std.mean_
     np.testing.assert_allclose(np.atleast_2d(ours.coef_), coef, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(np.ravel(ours.intercept_), intercept, rtol=1e-9, atol=1e-12)
+
+
+def test_a_small_first_fit_does_not_load_numba() -> None:
+    """A fit too short to repay loading the kernels keeps to the NumPy reference."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from descend import GDRegressor\n"
+        "X = np.random.default_rng(0).normal(size=(50, 3)); y = X @ [1.0, 2.0, 3.0] + 1.0\n"
+        "r = GDRegressor().fit(X, y)\n"
+        "print('numba' in sys.modules, round(r.score(X, y), 6))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1.0"]
