@@ -400,3 +400,19 @@ def test_a_small_first_fit_does_not_load_numba() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "1.0"]
+
+
+def test_scale_true_with_the_range_test_equals_standard_scaler() -> None:
+    """lr="auto" with mini-batches: the range test reads its rows standardised as it gathers
+    them; the rate it picks and the fit equal those on a StandardScaler copy."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 3)) * [1.0, 25.0, 0.1] + [3.0, -40.0, 1.0]
+    y = (X - X.mean(axis=0)) / X.std(axis=0) @ [1.0, -2.0, 0.5] + 0.2 * rng.normal(size=400)
+    kw = dict(batch_size=8, max_epochs=3, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GDRegressor(**kw).fit(X, y)
+        std = StandardScaler().fit(X)
+        ref = GDRegressor(scale=False, **kw).fit(std.transform(X), y)
+    assert ours.lr_ == pytest.approx(ref.lr_, rel=1e-12)
+    np.testing.assert_allclose(ours.coef_, ref.coef_ / std.scale_, rtol=1e-9)

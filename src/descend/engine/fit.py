@@ -128,6 +128,7 @@ def lr_range_test(
     model: LinearModel, X: Any, y: Any, theta: Array, optimizer: str | GradientTransformation,
     batch_size: Any, rng: np.random.Generator, shuffle: bool = True, *, n_steps: int = 100,
     lr_min: float = 1e-6, lr_max: float = 10.0, smoothing: float = 0.9, stop_factor: float = 4.0,
+    scaler: Scaler | None = None,
 ) -> float:  # fmt: skip
     """A learning rate from a range test (Smith 2017; the fastai "lr finder").
 
@@ -136,7 +137,11 @@ def lr_range_test(
     at most 1,024 rows (not on the next mini-batch, whose noise can make a lucky first batch
     look best) and keep its exponential average; stop once it exceeds ``stop_factor`` × its
     minimum. The answer is α_{t*} / 10, t* the update after which the average was smallest.
+    With a ``scaler``, the rows it reads are standardised as they are gathered (no copy of X).
     """
+
+    def rows(index: Any) -> Any:
+        return X[index] if scaler is None else standardise(X[index], scaler)
 
     def schedule(t: int) -> float:
         return float(lr_min * (lr_max / lr_min) ** (min(t, n_steps - 1) / (n_steps - 1)))
@@ -144,13 +149,13 @@ def lr_range_test(
     opt = _with_lr(optimizer, schedule)
     state, theta = opt.init(theta), theta.copy()
     probe = np.sort(rng.choice(len(X), size=min(len(X), 1024), replace=False))
-    X_probe, y_probe = X[probe], y[probe]
+    X_probe, y_probe = rows(probe), y[probe]
     avg, best, best_t = 0.0, math.inf, 0
     epochs = (epoch_order(len(X), batch_size, rng, shuffle) for _ in itertools.count())
     steps = itertools.islice(itertools.chain.from_iterable(epochs), n_steps)
     with np.errstate(all="ignore"):
         for t, batch in enumerate(steps):
-            g = model.gradient(theta, X[batch], y[batch])
+            g = model.gradient(theta, rows(batch), y[batch])
             step, state = opt.update(g, state, theta)
             theta = theta + step
             f = model.loss_value(theta, X_probe, y_probe)
@@ -259,7 +264,7 @@ def fit(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     theta = check_theta(model, theta0)
     auto = isinstance(lr, str)
-    if scaler is not None and (early_stopping or record_path or (auto and size != "full")):
+    if scaler is not None and (early_stopping or record_path):
         X, scaler = standardise(X, scaler), None  # rows are copied (or the reference runs)
     X_val = y_val = None
     if early_stopping:
@@ -272,7 +277,7 @@ def fit(
     if line_search:
         opt = _with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
     elif auto:
-        lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle)
+        lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle, scaler=scaler)
         opt = _with_lr(optimizer, lr_chosen)
     elif isinstance(optimizer, GradientTransformation):
         if lr != 0.01:
