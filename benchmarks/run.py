@@ -13,6 +13,8 @@ Sections (pass names to run only some: `python benchmarks/run.py engine data`):
   digits, make_moons and make_regression: held-out score side by side and fit time.
 * stream: a ~1.3 GB Parquet file streamed with a 300 MB budget against pyarrow's read speed and
   SGDRegressor.partial_fit; Dask fits on a LocalCluster against the in-memory fit and dask-ml.
+* estimators: GDRegressor/GDClassifier as users call them (whole fit, default scale=True)
+  against SGDRegressor/SGDClassifier; memory of scale=True and of float32 X; the first fit.
 """
 
 from __future__ import annotations
@@ -50,11 +52,26 @@ def machine() -> str:
     except OSError:
         pass
     python = platform.python_version()
-    return f"{cpu}, {os.cpu_count()} cores, Python {python}, numpy {np.__version__}"
+    blas = ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for lib in threadpool_info():
+            if lib.get("user_api") == "blas":
+                blas = (
+                    f", {lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
+                )
+                break
+    except ImportError:
+        pass
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {python}, numpy {np.__version__}{blas} {env or ''}"
+    )
 
 
 def main(argv: list[str]) -> None:
-    sections = argv or ["start", "engine", "data", "mlp", "stream"]
+    sections = argv or ["start", "engine", "data", "estimators", "mlp", "stream"]
     print(f"machine: {machine()}")
     if "start" in sections:
         import bench_start
@@ -68,6 +85,10 @@ def main(argv: list[str]) -> None:
         import bench_data
 
         bench_data.run(best_of)
+    if "estimators" in sections:
+        import bench_estimators
+
+        bench_estimators.run(best_of)
     if "mlp" in sections:
         import bench_mlp
 

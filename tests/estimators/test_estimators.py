@@ -347,11 +347,72 @@ def test_hinge_with_three_classes_is_refused(iris):
 
 def test_scaler_by_blocks_equals_numpy_std(monkeypatch: pytest.MonkeyPatch) -> None:
     import descend.estimators.linear as est
+    import descend.models.scaling as scaling
 
-    monkeypatch.setattr(est, "_SCALER_BLOCK", 7)  # 50 rows: seven full blocks and a short one
+    monkeypatch.setattr(scaling, "BLOCK_ROWS", 7)  # 50 rows: seven full blocks and a short one
     rng = np.random.default_rng(3)
     X = rng.normal(5.0, 3.0, size=(50, 4)) * [1.0, 10.0, 0.1, 1000.0]
     y = X @ [1.0, -2.0, 3.0, 0.001] + 1.0
     reg = est.GDRegressor(penalty=None, tol=1e-10).fit(X, y)
     np.testing.assert_allclose(reg.scaler_mean_, X.mean(axis=0), rtol=1e-14)
     np.testing.assert_allclose(reg.scaler_scale_, X.std(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, "full"])
+@pytest.mark.parametrize(
+    ("make", "loss"),
+    [(GDRegressor, "squared_error"), (GDRegressor, "huber"), (GDClassifier, "log_loss"),
+     (GDClassifier, "hinge"), (GDClassifier, "softmax")],
+)  # fmt: skip
+def test_scale_true_equals_standard_scaler_then_scale_false(make, loss, batch_size) -> None:
+    """scale=True (the kernels standardise on the fly, nothing copied) against scikit-learn's
+    StandardScaler followed by scale=False, the coefficients folded back by hand."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(300, 4)) * [1.0, 40.0, 0.05, 3.0] + [2.0, -100.0, 0.3, 0.0]
+    score = (X - X.mean(axis=0)) / X.std(axis=0) @ [1.0, -0.5, 0.8, 0.2]
+    y = score + 0.1 * rng.normal(size=300) if make is GDRegressor else np.digitize(score, [-0.3])
+    if loss == "softmax":
+        y = np.digitize(score, [-0.5, 0.5])
+    kw = dict(loss=loss, optimizer="adam", lr=0.01, batch_size=batch_size, max_epochs=4,
+              tol=None, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = make(**kw).fit(X, y)
+        std = StandardScaler().fit(X)
+        ref = make(scale=False, **kw).fit(std.transform(X), y)
+    coef = np.atleast_2d(ref.coef_) / std.scale_
+    intercept = np.ravel(ref.intercept_) - coef @ std.mean_
+    np.testing.assert_allclose(np.atleast_2d(ours.coef_), coef, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.ravel(ours.intercept_), intercept, rtol=1e-9, atol=1e-12)
+
+
+def test_a_small_first_fit_does_not_load_numba() -> None:
+    """A fit too short to repay loading the kernels keeps to the NumPy reference."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from descend import GDRegressor\n"
+        "X = np.random.default_rng(0).normal(size=(50, 3)); y = X @ [1.0, 2.0, 3.0] + 1.0\n"
+        "r = GDRegressor().fit(X, y)\n"
+        "print('numba' in sys.modules, round(r.score(X, y), 6))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1.0"]
+
+
+def test_scale_true_with_the_range_test_equals_standard_scaler() -> None:
+    """lr="auto" with mini-batches: the range test reads its rows standardised as it gathers
+    them; the rate it picks and the fit equal those on a StandardScaler copy."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 3)) * [1.0, 25.0, 0.1] + [3.0, -40.0, 1.0]
+    y = (X - X.mean(axis=0)) / X.std(axis=0) @ [1.0, -2.0, 0.5] + 0.2 * rng.normal(size=400)
+    kw = dict(batch_size=8, max_epochs=3, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GDRegressor(**kw).fit(X, y)
+        std = StandardScaler().fit(X)
+        ref = GDRegressor(scale=False, **kw).fit(std.transform(X), y)
+    assert ours.lr_ == pytest.approx(ref.lr_, rel=1e-12)
+    np.testing.assert_allclose(ours.coef_, ref.coef_ / std.scale_, rtol=1e-9)

@@ -10,19 +10,15 @@ import pytest
 
 from descend.base.errors import HyperparameterError
 from descend.engine.batches import EpochOrder
+from descend.engine.compiled_fit import CompiledEpoch, full_loss_and_grad, kernel_for
 from descend.engine.fit import fit, run_epoch
 from descend.kernels import fit as _kernels
-from descend.kernels import jit as _kernels_jit
-from descend.kernels.fit import (
-    LOSS_CODES,
-    PENALTY_CODES,
-    CompiledEpoch,
-    full_loss_and_grad,
-    kernel_for,
-    n_blocks,
-)
-from descend.models.linear import LinearModel
-from descend.models.losses import SquaredLoss, get_loss
+from descend.kernels import passes as _passes
+from descend.kernels import update as _update
+from descend.kernels.fit import n_blocks
+from descend.models.linear import L2, NO_PENALTY, PENALTY_CODES, LinearModel
+from descend.models.losses import LOSS_CODES, SquaredLoss, dz_scalar, get_loss, value_scalar
+from descend.models.scaling import fit_scaler
 from descend.optim.rules import adagrad, adam, adamw, momentum, rmsprop, sgd
 from descend.optim.schedules import step_decay, time_decay
 from descend.optim.transform import chain, clip, scale_by_learning_rate
@@ -92,9 +88,10 @@ def both(model: LinearModel, X: Any, y: Any, **kw: Any):
 def kernel_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts the calls of the compiled functions: proof that a fit did not fall back."""
     calls = {"epoch": 0, "step": 0, "block": 0}  # called from Python only
+    homes = {"epoch": _passes, "step": _update, "block": _passes}
 
     def counting(name: str) -> Any:
-        original = getattr(_kernels_jit, name)
+        original = getattr(homes[name], name)
 
         def wrapper(*args: Any) -> Any:
             calls[name] += 1
@@ -103,22 +100,29 @@ def kernel_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return wrapper
 
     for name in calls:
-        monkeypatch.setattr(_kernels_jit, name, counting(name))
+        monkeypatch.setattr(homes[name], name, counting(name))
     return calls
 
 
+@pytest.mark.parametrize("scale", [False, True])
 @pytest.mark.parametrize("batch_size", BATCHES)
 @pytest.mark.parametrize("rule", sorted(RULES))
 @pytest.mark.parametrize("loss", LOSSES)
 def test_kernel_matches_numpy(
-    loss: str, rule: str, batch_size: Any, kernel_calls: dict[str, int]
+    loss: str, rule: str, batch_size: Any, scale: bool, kernel_calls: dict[str, int]
 ) -> None:
-    """Every loss × rule × batch size; the penalty cycles so each pair meets every penalty."""
+    """Every loss × rule × batch size, on raw features and standardised on the fly (the
+    reference standardises a copy); the penalty cycles so each pair meets every penalty."""
     which = (LOSSES.index(loss) + sorted(RULES).index(rule) + BATCHES.index(batch_size)) % 4
     penalty, alpha = PENALTIES[which]
     X, y = problem(loss)
+    scaler = None
+    if scale:  # features of different sizes and offsets
+        X = X * np.array([1.0, 30.0, 0.02]) + np.array([4.0, -50.0, 0.5])
+        scaler = fit_scaler(X)
     model = model_for(loss, penalty=penalty, alpha=alpha)
-    kw = dict(optimizer=RULES[rule](), batch_size=batch_size, max_epochs=3, tol=None, seed=3)
+    kw = dict(optimizer=RULES[rule](), batch_size=batch_size, max_epochs=3, tol=None, seed=3,
+              scaler=scaler)  # fmt: skip
     fast, ref = both(model, X, y, **kw)
     # 3 epochs compiled (a full batch is one update), 1 + 3 (+ 3) full passes
     full = batch_size == "full"
@@ -222,7 +226,7 @@ def test_float32_is_read_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[np.ndarray] = []
 
     def spy(name: str) -> Any:
-        original = getattr(_kernels_jit, name)
+        original = getattr(_passes, name)
 
         def wrapper(*args: Any) -> Any:
             seen.append(args[0])
@@ -231,24 +235,29 @@ def test_float32_is_read_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
         return wrapper
 
     for name in ("epoch", "block"):
-        monkeypatch.setattr(_kernels_jit, name, spy(name))
+        monkeypatch.setattr(_passes, name, spy(name))
     model = model_for("squared", d=5)
+    scaler = fit_scaler(X)
     for size in (1, 64, "full"):
-        fit(model, X, y, optimizer="adam", lr=0.01, batch_size=size, max_epochs=2, tol=None)
-    assert len(seen) >= 9 and all(a is X for a in seen)
+        for s in (None, scaler):  # standardised on the fly: X itself, no copy
+            fit(model, X, y, optimizer="adam", lr=0.01, batch_size=size, max_epochs=2, tol=None,
+                scaler=s, kernel=True)  # fmt: skip
+    assert len(seen) >= 18 and all(a is X for a in seen)
 
 
 def test_float32_makes_no_copy_of_the_data() -> None:
     X, y = problem("squared", m=200_000, d=10, dtype=np.float32)  # 8 MB
     model = model_for("squared", d=10)
-    kw: dict[str, Any] = dict(optimizer="sgd", lr=0.01, max_epochs=2, tol=None, seed=0)
+    kw: dict[str, Any] = dict(optimizer="sgd", lr=0.01, max_epochs=2, tol=None, seed=0, kernel=True)
     fit(model, X, y, batch_size=1000, **kw)  # compile, start the threads: outside the measure
+    scaler = fit_scaler(X)
     for size in (1000, "full"):
-        tracemalloc.start()
-        fit(model, X, y, batch_size=size, **kw)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        assert peak < 0.5 * X.nbytes  # a float64 copy of X would be 2 × X.nbytes
+        for s in (None, scaler):
+            tracemalloc.start()
+            fit(model, X, y, batch_size=size, scaler=s, **kw)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert peak < 0.5 * X.nbytes  # a float64 copy of X would be 2 × X.nbytes
 
 
 def test_float32_close_to_the_numpy_float32_path() -> None:
@@ -341,14 +350,22 @@ def test_record_path_falls_back() -> None:
     np.testing.assert_array_equal(fast.history.path, ref.history.path)
 
 
-def test_codes_agree_with_the_compiled_module() -> None:
-    for loss in LOSSES:
-        code = LOSS_CODES[type(get_loss(loss))]
-        assert code == getattr(_kernels_jit, loss.upper())
+@pytest.mark.parametrize("loss", [name for name in LOSSES if name != "softmax"])
+def test_scalar_losses_equal_the_numpy_losses(loss: str) -> None:
+    """The compiled scalar forms (one sample) against the Loss classes' vectorised ones."""
+    fn = get_loss(loss)
+    code = LOSS_CODES[type(fn)]
     assert len(set(LOSS_CODES.values())) == len(LOSS_CODES) == len(LOSSES)
-    penalties = {None: "NO_PENALTY", "l2": "L2", "l1": "L1", "elasticnet": "ELASTICNET"}
-    for key, name in penalties.items():
-        assert PENALTY_CODES[key] == getattr(_kernels_jit, name)
+    z = np.array([-40.0, -3.0, -1.0, -0.5, 0.0, 0.3, 1.0, 1.5, 2.0, 35.0, 800.0])
+    targets = {"log_loss": (0.0, 1.0), "hinge": (-1.0, 1.0)}.get(loss, (-1.0, 0.0, 1.0, 2.5))
+    for yv in targets:
+        y = np.full(z.shape, yv)
+        dz = [_passes.dz(code, zi, yv, 1.0) for zi in z]
+        value = [_passes.value(code, zi, yv, 1.0) for zi in z]
+        np.testing.assert_allclose(dz, fn.dz(z, y), rtol=1e-15, atol=0)
+        np.testing.assert_allclose(value, fn.value(z, y), rtol=1e-15, atol=0)
+        assert [dz_scalar(code, zi, yv, 1.0) for zi in z] == dz  # plain Python, same numbers
+        assert [value_scalar(code, zi, yv, 1.0) for zi in z] == value
 
 
 def _raw_epoch(X: Any, y: Any, perm: Any, theta: Any, pen: int, alpha: float, lrs: Any,
@@ -356,8 +373,9 @@ def _raw_epoch(X: Any, y: Any, perm: Any, theta: Any, pen: int, alpha: float, lr
     """One per-sample epoch of the compiled kernel (squared loss); ``rule`` SGD takes the
     fused in-place path, MOMENTUM with β = 0 the same update through the checked path."""
     s = np.zeros(theta.size)
-    return _kernels_jit.epoch(X, y, perm, 1, theta.copy(), 0, 1.0, 1, nI, pen, alpha, 0.0,
-                              rule, np.zeros(6), lrs, 0, False, s, s.copy(), s.copy())  # fmt: skip
+    raw = np.empty(0, dtype=X.dtype)
+    return _passes.epoch(X, y, perm, 1, theta.copy(), raw, raw, 0, 1.0, 1, nI, pen, alpha, 0.0,
+                         rule, np.zeros(6), lrs, 0, False, s, s.copy(), s.copy())  # fmt: skip
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -365,14 +383,14 @@ def test_fused_sgd_is_bit_identical_to_the_checked_path(dtype: Any) -> None:
     rng = np.random.default_rng(7)
     X = rng.normal(size=(500, 13)).astype(dtype)
     y = X @ rng.normal(size=13) + 0.5
-    for pen, alpha in ((_kernels_jit.NO_PENALTY, 0.0), (_kernels_jit.L2, 0.05)):
+    for pen, alpha in ((NO_PENALTY, 0.0), (L2, 0.05)):
         for nI in (0, 1):
             for lrs in (np.array([0.02]), np.linspace(0.05, 0.001, 500)):
                 for perm in (np.empty(0, dtype=np.intp), rng.permutation(500)):
                     theta = rng.normal(size=13 + nI)
-                    fused = _raw_epoch(X, y, perm, theta, pen, alpha, lrs, nI, _kernels_jit.SGD)
+                    fused = _raw_epoch(X, y, perm, theta, pen, alpha, lrs, nI, _update.SGD)
                     checked = _raw_epoch(X, y, perm, theta, pen, alpha, lrs, nI,
-                                         _kernels_jit.MOMENTUM)  # fmt: skip
+                                         _update.MOMENTUM)  # fmt: skip
                     np.testing.assert_array_equal(fused[0], checked[0])
                     assert fused[4:] == checked[4:] == (500, True)
 
@@ -406,8 +424,27 @@ def test_fused_sgd_overflow_stops_like_the_reference(penalty: Any, alpha: float)
             fast = CompiledEpoch()(model, Xc, y, theta0, opt, state, order)
             ref = run_epoch(model, Xc, y, theta0, opt, state, order)
             checked = _raw_epoch(Xc, y, np.asarray(order.perm), theta0, pen, alpha,
-                                 np.array([lr]), 1, _kernels_jit.MOMENTUM)  # fmt: skip
+                                 np.array([lr]), 1, _update.MOMENTUM)  # fmt: skip
         assert fast.finite == ref.finite and fast.n_steps == ref.n_steps == checked[4]
         assert np.all(np.isfinite(fast.theta)) and rel_err(fast.theta, ref.theta) <= RTOL
         np.testing.assert_array_equal(fast.theta, checked[0])
     assert not fast.finite  # (the last case fails at its second update)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_scaler_equals_numpy_mean_and_std(dtype: Any) -> None:
+    from descend.engine.compiled_fit import MOMENTS_MIN_SIZE, measure_scaler
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30_000, 40)) * rng.uniform(0.1, 50, 40) + rng.uniform(-9, 9, 40)
+    X = X.astype(dtype)
+    X[:, 3] = 7.0  # a constant column keeps σ = 1
+    assert X.size >= MOMENTS_MIN_SIZE and n_blocks(*X.shape) >= 2
+    for center in (True, False):
+        s = measure_scaler(X, center)
+        X64 = X.astype(np.float64)
+        mean = X64.mean(axis=0) if center else np.zeros(40)
+        std = np.sqrt(((X64 - mean) ** 2).mean(axis=0))
+        std[3] = 1.0 if center else std[3]
+        np.testing.assert_allclose(s.mean, mean, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(s.scale, std, rtol=1e-12)

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from descend.base.types import Array
+from descend.optim.rules import RULE_CODES, hyper_vector
 from descend.optim.transform import GradientTransformation, learning_rate_at
 
 #: engine="auto" compiles an objective seen for the first time only for runs this long.
 AUTO_MIN_ITER = 20_000
 
-RULES = {"sgd": 0, "momentum": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "adamw": 5}
+RULES = RULE_CODES
 STATUS = ("converged", "max_iter", "stalled", "diverged")
 
 _cache: dict[str, Callable[..., Any]] = {}
@@ -129,23 +130,6 @@ def compile_sympy(expr: Any, variables: tuple[str, ...]) -> Callable[..., Any]:
     return jitted
 
 
-def hyper_vector(opt: GradientTransformation) -> Array:
-    """The rule's hyperparameters packed for the kernel: beta1, beta2, eps, wd, flags."""
-    h = opt.hyperparams or {}
-    name = opt.name
-    out = np.zeros(6)
-    if name == "momentum":
-        out[0], out[4] = h["beta"], float(h["nesterov"])
-    elif name == "adagrad":
-        out[2] = h["eps"]
-    elif name == "rmsprop":
-        out[0], out[2], out[4], out[5] = h["beta"], h["eps"], float(h["centered"]), h["momentum"]
-    elif name in ("adam", "adamw"):
-        out[0], out[1], out[2], out[4] = h["beta1"], h["beta2"], h["eps"], float(h["amsgrad"])
-        out[3] = h.get("weight_decay", 0.0)
-    return out
-
-
 #: engine="auto" compiles only runs whose up-front history takes at most this many bytes.
 AUTO_MAX_HISTORY_BYTES = 1024**3
 
@@ -177,16 +161,15 @@ def _kernel() -> Callable[..., Any]:
     divergence = numba.njit(inline="always")(stopping.divergence)
     patience_count = numba.njit(inline="always")(stopping.patience_count)
 
+    from descend.kernels.update import update
+
     @numba.njit(cache=True)
     def run(vg, x0, rule, hp, lrs, max_iter, tol, patience, sign):
         n = x0.size
         x = x0.copy()
-        beta, beta2, eps, wd, flag, mom = hp[0], hp[1], hp[2], hp[3], hp[4] > 0, hp[5]
-        m = np.zeros(n)
-        v = np.zeros(n)
-        vmax = np.zeros(n)
-        buf = np.zeros(n)
-        step = np.zeros(n)
+        s1 = np.zeros(n)
+        s2 = np.zeros(n)
+        s3 = np.zeros(n)
         path = np.empty((max_iter + 1, n))
         fun = np.empty(max_iter + 1)
         gnorm = np.empty(max_iter + 1)
@@ -207,48 +190,8 @@ def _kernel() -> Callable[..., Any]:
             if t >= max_iter:
                 break
             used = lrs[t]
-            if rule == 0:
-                for i in range(n):
-                    step[i] = -used * g[i]
-            elif rule == 1:
-                for i in range(n):
-                    buf[i] = g[i] if t == 0 else beta * buf[i] + g[i]
-                    d = g[i] + beta * buf[i] if flag else buf[i]
-                    step[i] = -used * d
-            elif rule == 2:
-                for i in range(n):
-                    m[i] = m[i] + g[i] * g[i]
-                    step[i] = -used * (g[i] / (math.sqrt(m[i]) + eps))
-            elif rule == 3:
-                for i in range(n):
-                    v[i] = beta * v[i] + (1.0 - beta) * g[i] * g[i]
-                    if flag:
-                        m[i] = m[i] + (1.0 - beta) * (g[i] - m[i])
-                        avg = math.sqrt(v[i] - m[i] * m[i]) + eps
-                    else:
-                        avg = math.sqrt(v[i]) + eps
-                    d = g[i] / avg
-                    if mom > 0:
-                        buf[i] = mom * buf[i] + d
-                        d = buf[i]
-                    step[i] = -used * d
-            else:
-                k = float(t + 1)
-                bc1 = 1.0 - beta**k
-                bc2 = (1.0 - beta2**k) ** 0.5
-                for i in range(n):
-                    m[i] = m[i] + (1.0 - beta) * (g[i] - m[i])
-                    v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
-                    if flag:
-                        vmax[i] = max(vmax[i], v[i])
-                        denom = math.sqrt(vmax[i]) / bc2 + eps
-                    else:
-                        denom = math.sqrt(v[i]) / bc2 + eps
-                    d = (m[i] / bc1) / denom
-                    if rule == 5:
-                        d = d + wd * x[i]
-                    step[i] = -used * d
-            x_new = x + step
+            x_new = np.empty(n)
+            update(rule, hp, used, t, t > 0, g, x, x_new, s1, s2, s3, s1, s2, s3)
             f_new, g_new = vg(x_new)
             f_new *= sign
             g_new = g_new * sign

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -32,10 +32,12 @@ import numpy as np
 
 from descend.base.errors import DataError, HyperparameterError
 from descend.base.types import Array, LearningRate
-from descend.engine.batches import Batch, check_batch_size, epoch_order, train_validation_split
+from descend.engine.batches import check_batch_size, epoch_order, train_validation_split
+from descend.engine.epoch import EpochOutput, EpochRunner, run_epoch
 from descend.engine.stopping import FINE, divergence, tol_count
 from descend.models.linear import LinearModel, check_data, check_theta
 from descend.models.model import Model
+from descend.models.scaling import Scaler, standardise
 from descend.optim.line_search import backtrack
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation, learning_rate_at, update_count
@@ -110,64 +112,7 @@ class EpochInfo(NamedTuple):
     n_steps: int
 
 
-class EpochOutput(NamedTuple):
-    """What :func:`run_epoch` returns.
-
-    ``finite`` is False when an update made θ non-finite: ``theta``/``state`` are then those
-    before that update and ``n_steps`` counts it. ``path``/``step_loss`` are filled only when
-    recording.
-    """
-
-    theta: Array
-    state: Any
-    n_steps: int
-    finite: bool
-    path: list[Array]
-    step_loss: list[float]
-
-
-EpochRunner = Callable[..., EpochOutput]
 Evaluator = Callable[[Array, Any, Any], tuple[float, Array]]
-
-
-def run_epoch(
-    model: Model, X: Any, y: Any, theta: Array, opt: GradientTransformation, state: Any,
-    order: Iterable[Batch], *, record: bool = False,
-) -> EpochOutput:  # fmt: skip
-    """One epoch: an update per batch of ``order``, θ ← θ + opt.update(∇J_B(θ)).
-
-    This is the piece a compiled kernel replaces (``fit(..., kernel=...)``): same arguments,
-    ``order`` an :class:`~descend.engine.batches.EpochOrder` (``perm``, ``batch_size``), same
-    :class:`EpochOutput`, θ equal to this reference to 1e-9. It stops at the first update that
-    makes θ non-finite.
-
-    >>> from descend.engine.batches import EpochOrder
-    >>> from descend.models.linear import linear_regression
-    >>> model, opt = linear_regression(1, fit_intercept=False), get_optimizer("sgd", 0.1)
-    >>> X, y = np.array([[1.0], [2.0]]), np.array([1.0, 2.0])
-    >>> out = run_epoch(model, X, y, np.zeros(1), opt, opt.init(np.zeros(1)), EpochOrder(2, 1))
-    >>> out.theta, out.n_steps   # θ = 0.1·1, then 0.1 + 0.1·2·(2 − 0.2)
-    (array([0.46]), 2)
-    """
-    path: list[Array] = []
-    step_loss: list[float] = []
-    n = 0
-    for batch in order:
-        Xb, yb = X[batch], y[batch]
-        if record:
-            f, g = model.value_and_grad(theta, Xb, yb)
-            step_loss.append(f)
-        else:
-            g = model.gradient(theta, Xb, yb)
-        step, new_state = opt.update(g, state, theta)
-        new_theta = theta + step
-        n += 1
-        if not np.isfinite(new_theta).all():
-            return EpochOutput(theta, state, n, False, path, step_loss)
-        theta, state = new_theta, new_state
-        if record:
-            path.append(theta)
-    return EpochOutput(theta, state, n, True, path, step_loss)
 
 
 def _with_lr(optimizer: str | GradientTransformation, lr: LearningRate) -> GradientTransformation:
@@ -187,6 +132,7 @@ def lr_range_test(
     model: Model, X: Any, y: Any, theta: Array, optimizer: str | GradientTransformation,
     batch_size: Any, rng: np.random.Generator, shuffle: bool = True, *, n_steps: int = 100,
     lr_min: float = 1e-6, lr_max: float = 10.0, smoothing: float = 0.9, stop_factor: float = 4.0,
+    scaler: Scaler | None = None,
 ) -> float:  # fmt: skip
     """A learning rate from a range test (Smith 2017; the fastai "lr finder").
 
@@ -195,7 +141,11 @@ def lr_range_test(
     at most 1,024 rows (not on the next mini-batch, whose noise can make a lucky first batch
     look best) and keep its exponential average; stop once it exceeds ``stop_factor`` × its
     minimum. The answer is α_{t*} / 10, t* the update after which the average was smallest.
+    With a ``scaler``, the rows it reads are standardised as they are gathered (no copy of X).
     """
+
+    def rows(index: Any) -> Any:
+        return X[index] if scaler is None else standardise(X[index], scaler)
 
     def schedule(t: int) -> float:
         return float(lr_min * (lr_max / lr_min) ** (min(t, n_steps - 1) / (n_steps - 1)))
@@ -203,13 +153,13 @@ def lr_range_test(
     opt = _with_lr(optimizer, schedule)
     state, theta = opt.init(theta), theta.copy()
     probe = np.sort(rng.choice(len(X), size=min(len(X), 1024), replace=False))
-    X_probe, y_probe = X[probe], y[probe]
+    X_probe, y_probe = rows(probe), y[probe]
     avg, best, best_t = 0.0, math.inf, 0
     epochs = (epoch_order(len(X), batch_size, rng, shuffle) for _ in itertools.count())
     steps = itertools.islice(itertools.chain.from_iterable(epochs), n_steps)
     with np.errstate(all="ignore"):
         for t, batch in enumerate(steps):
-            g = model.gradient(theta, X[batch], y[batch])
+            g = model.gradient(theta, rows(batch), y[batch])
             step, state = opt.update(g, state, theta)
             theta = theta + step
             f = model.loss_value(theta, X_probe, y_probe)
@@ -243,6 +193,7 @@ def fit(
     verbose: bool = False,
     record_path: bool = False,
     kernel: EpochRunner | bool | str | None = None,
+    scaler: Scaler | None = None,
 ) -> FitResult:
     """Fit ``model`` to ``(X, y)`` by batch, stochastic or mini-batch gradient descent.
 
@@ -290,10 +241,15 @@ def fit(
         Record θ after every update and each batch's loss in the history.
     kernel : None, bool, "numpy" or callable, default=None
         None: the compiled kernels of :mod:`descend.kernels.fit` where they apply (built-in
-        model, named optimizer, C-contiguous float32/float64 X), else this NumPy reference;
-        they also evaluate J and ∇J over all rows each epoch. True: the kernels, or an error
-        where they do not apply. False or ``"numpy"``: the reference. A callable: a
-        replacement for :func:`run_epoch` with the same signature.
+        model, named optimizer, C-contiguous float32/float64 X) and the run is long enough to
+        repay loading them (:func:`worth_compiling`), else this NumPy reference; they also
+        evaluate J and ∇J over all rows each epoch. True: the kernels, or an error where they
+        do not apply. False or ``"numpy"``: the reference. A callable: a replacement for
+        :func:`run_epoch` with the same signature.
+    scaler : Scaler, optional
+        Train on the standardised features (x − μ)/σ (:mod:`descend.models.scaling`); θ is
+        then on that scale. The kernels read them on the fly (no copy of X); the NumPy path
+        standardises one copy.
 
     Returns
     -------
@@ -313,11 +269,13 @@ def fit(
     _check_loop_args(max_epochs, tol, n_iter_no_change)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     theta = check_theta(model, theta0)
+    auto = isinstance(lr, str)
+    if scaler is not None and (early_stopping or record_path):
+        X, scaler = standardise(X, scaler), None  # rows are copied (or the reference runs)
     X_val = y_val = None
     if early_stopping:
         train, val = train_validation_split(len(X), validation_fraction, rng)
         X, y, X_val, y_val = X[train], y[train], X[val], y[val]
-    auto = isinstance(lr, str)
     if auto and lr != "auto":
         raise HyperparameterError(f"lr={lr!r}; give a number, a schedule or 'auto'")
     line_search = auto and size == "full"
@@ -325,7 +283,7 @@ def fit(
     if line_search:
         opt = _with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
     elif auto:
-        lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle)
+        lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle, scaler=scaler)
         opt = _with_lr(optimizer, lr_chosen)
     elif isinstance(optimizer, GradientTransformation):
         if lr != 0.01:
@@ -337,7 +295,11 @@ def fit(
     if not auto and isinstance(optimizer, GradientTransformation):
         rate = (optimizer.hyperparams or {}).get("lr", math.nan)
     state = opt.init(theta) if opt_state is None else opt_state
-    runner, evaluate = _engine(kernel, model, opt, X)
+    if kernel is None and not worth_compiling(X, size, max_epochs):
+        kernel = False
+    runner, evaluate, compiled = _engine(kernel, model, opt, X, scaler)
+    if scaler is not None and not compiled:
+        X = standardise(X, scaler)  # the NumPy reference trains on one standardised copy
     alpha = 1.0  # the line search's last accepted step
 
     def advance(theta: Array, state: Any, f: float, g: Array) -> tuple[EpochOutput, float, Any]:
@@ -361,30 +323,57 @@ def fit(
         )  # fmt: skip
 
 
+#: Seconds of NumPy work below which fit keeps to the reference rather than load the kernels
+#: (loading Numba and the cached kernels takes about half a second in a new process).
+COMPILE_MIN_SECONDS = 0.1
+
+
+def worth_compiling(X: Any, size: Any, max_epochs: int) -> bool:
+    """Whether a fit is long enough to repay loading the kernels: its NumPy reference is
+    estimated at 20 µs per update plus 2 ns per multiply-add of the full passes, and the
+    kernels take over above :data:`COMPILE_MIN_SECONDS`.
+
+    >>> worth_compiling(np.zeros((50, 3)), "full", 1000)
+    False
+    >>> worth_compiling(np.zeros((100_000, 3)), 1, 1)  # 100,000 updates
+    True
+    """
+    shape = getattr(X, "shape", (0, 0))
+    m, n = int(shape[0]), int(shape[1]) if len(shape) > 1 else 1
+    updates = 1 if size == "full" else -(-m // max(int(size), 1))
+    seconds = max_epochs * (updates * 20e-6 + 2 * m * n * 2e-9)
+    return seconds >= COMPILE_MIN_SECONDS
+
+
 def _engine(
-    kernel: Any, model: Model, opt: GradientTransformation, X: Any
-) -> tuple[EpochRunner, Evaluator]:
-    """The epoch runner and the full-batch ``(J, ∇J)`` evaluator that ``kernel`` asks for."""
+    kernel: Any, model: Model, opt: GradientTransformation, X: Any,
+    scaler: Scaler | None = None,
+) -> tuple[EpochRunner, Evaluator, bool]:  # fmt: skip
+    """The epoch runner and the full-batch ``(J, ∇J)`` evaluator that ``kernel`` asks for, and
+    whether they are the compiled ones (which read X standardised by ``scaler``; the
+    reference ones need the standardised X)."""
     if kernel is False or (isinstance(kernel, str) and kernel == "numpy"):
-        return run_epoch, model.value_and_grad
+        return run_epoch, model.value_and_grad, False
     if callable(kernel):
-        return kernel, model.value_and_grad
+        return kernel, model.value_and_grad, False
     if kernel is not None and kernel is not True:
         raise HyperparameterError(
             f"kernel={kernel!r}; give None, True, False, 'numpy' or a callable"
         )
     compiled = evaluate = None
     if isinstance(model, LinearModel):  # the kernels compile the built-in linear models only
-        from descend.kernels.fit import evaluator_for, kernel_for
+        from descend.engine.compiled_fit import evaluator_for, kernel_for
 
-        compiled, evaluate = kernel_for(model, opt, X), evaluator_for(model, X)
+        compiled, evaluate = kernel_for(model, opt, X, scaler), evaluator_for(model, X, scaler)
     if kernel is True and compiled is None:
         raise HyperparameterError(
             "kernel=True, but no compiled kernel covers this fit: it needs a linear model with a "
             "built-in loss, a named optimizer and X as a C-contiguous float32/float64 array; "
             "use kernel=None"
         )
-    return compiled or run_epoch, evaluate or model.value_and_grad
+    if compiled is None or evaluate is None:
+        return run_epoch, model.value_and_grad, False
+    return compiled, evaluate, True
 
 
 def armijo_step(

@@ -14,7 +14,8 @@ Multiplying by 2m shows how the L2 solution relates to scikit-learn's closed for
     GDClassifier(penalty="l2", alpha=a, scale=False) ==  LogisticRegression(C=1/(a·m))
 
 (m training rows; the intercept is never penalised). With ``scale=True`` (the default) the
-features are standardised internally — x′ = (x − μ)/σ — and training runs on x′; the fitted
+features are standardised internally — x′ = (x − μ)/σ (:mod:`descend.models.scaling`) — and
+training runs on x′, which the compiled kernels read on the fly (X is not copied); the fitted
 coefficients are folded back, w = w′/σ and b = b′ − μ·w, so ``coef_``, ``intercept_`` and
 ``predict`` refer to the raw features. Without a penalty this changes nothing but the speed
 (the minimiser is the same); with one, the penalty applies to the standardised weights w′.
@@ -44,20 +45,18 @@ from descend.base.checks import check_lr
 from descend.base.errors import DataError, HyperparameterError, UnknownNameError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
+from descend.engine.compiled_fit import measure_scaler
 from descend.engine.fit import FitResult, _with_lr, fit
 from descend.estimators.sources import is_source, train_source
 from descend.models.linear import LinearModel, labels, scores
 from descend.models.losses import LOSSES
+from descend.models.scaling import Scaler, fold
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
 
 _DTYPES = [np.float64, np.float32]
 _REGRESSION_LOSSES = tuple(k for k, v in LOSSES.items() if v.task == "regression")
 _CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
-
-
-#: Rows per block when the scaler measures the spread of the features.
-_SCALER_BLOCK = 65_536
 
 
 class _BaseGD(BaseEstimator):
@@ -88,7 +87,7 @@ class _BaseGD(BaseEstimator):
     _opt_state: Any
     _lr_chosen: float | None
     _rng: np.random.Generator
-    _scaler: tuple[Array, Array] | None
+    _scaler: Scaler | None
 
     def __init__(
         self, *, loss: str = "", penalty: str | None = "l2", alpha: float = 1e-4,
@@ -166,9 +165,6 @@ class _BaseGD(BaseEstimator):
             self._scaler = self._fit_scaler(X)
             self._theta, self._opt_state, self._lr_chosen = None, None, None
             self._rng, self.t_ = self._seed(), 0
-        if self._scaler is not None:  # x′ = (x − μ)/σ, in X's dtype: one copy of X, no more
-            X = X - self._scaler[0].astype(X.dtype)
-            X /= self._scaler[1].astype(X.dtype)
         result = fit(
             self._model, X, target, **self._engine_optimizer(first),
             batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
@@ -176,7 +172,7 @@ class _BaseGD(BaseEstimator):
             early_stopping=bool(self.early_stopping) and not partial,
             validation_fraction=self.validation_fraction, shuffle=bool(self.shuffle),
             seed=self._rng, theta0=self._theta, opt_state=self._opt_state,
-            verbose=bool(self.verbose),
+            verbose=bool(self.verbose), scaler=self._scaler,
         )  # fmt: skip
         self._store(result)
         ran_out = result.status == "max_epochs" and not partial and self.tol is not None
@@ -185,28 +181,16 @@ class _BaseGD(BaseEstimator):
             message = f"{type(self).__name__}: {result.message}{advice}"
             warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
-    def _fit_scaler(self, X: Any) -> tuple[Array, Array] | None:
+    def _fit_scaler(self, X: Any) -> Scaler | None:
+        """μ and σ of the features (x′ = (x − μ)/σ is read on the fly by the kernels)."""
         for attr in ("scaler_mean_", "scaler_scale_"):
             if hasattr(self, attr):
                 delattr(self, attr)
         if not self.scale:
             return None
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean, scale = _spread(X, self.fit_intercept, 1.0)
-            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-                # |x| near the float range: (x − μ)² overflows. Measure x/c, with c = max|x|.
-                c = np.max(np.abs(X), axis=0).astype(np.float64)
-                c[~(c > 0)] = 1.0
-                mean, scale = _spread(X, self.fit_intercept, c)
-        bad = ~(np.isfinite(mean) & np.isfinite(scale))
-        if bad.any():
-            raise DataError(
-                f"feature {int(np.flatnonzero(bad)[0])} spans more than the float range "
-                "(x − mean overflows); rescale it, e.g. divide it by its largest value"
-            )
-        scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
-        self.scaler_mean_, self.scaler_scale_ = mean, scale
-        return mean, scale
+        scaler = measure_scaler(X, center=self.fit_intercept)
+        self.scaler_mean_, self.scaler_scale_ = scaler.mean, scaler.scale
+        return scaler
 
     def _store(self, result: FitResult) -> None:
         self._theta, self._opt_state = result.theta, result.opt_state
@@ -220,9 +204,7 @@ class _BaseGD(BaseEstimator):
         coef, intercept = self._model.unpack(result.theta)
         coef, intercept = np.array(coef, dtype=np.float64), np.array(intercept, dtype=np.float64)
         if self._scaler is not None:  # fold the scaling in: w = w′/σ, b = b′ − μ·w
-            mean, scale = self._scaler
-            coef = coef / (scale if coef.ndim == 1 else scale[:, None])
-            intercept = intercept - mean @ coef
+            coef, intercept = fold(coef, intercept, self._scaler)
         self._set_coef(coef, intercept)
 
     def _set_coef(self, coef: Array, intercept: Array) -> None:
@@ -288,29 +270,6 @@ def _is_sparse(X: Any) -> bool:
     except ImportError:  # pragma: no cover - scikit-learn depends on SciPy
         return False
     return bool(scipy.sparse.issparse(X))
-
-
-def _spread(X: Any, center: bool, c: Any) -> tuple[Array, Array]:
-    """μ and σ of each column of X, computed on X/c and scaled back: (c·mean(x/c), c·std(x/c)).
-
-    Σ(x/c − μ/c)² runs by blocks of rows, so that no temporary of the size of X is made.
-    """
-    m = X.shape[0]
-    mean = np.zeros(X.shape[1])
-    if center:
-        if np.all(c == 1.0):
-            mean = X.mean(axis=0, dtype=np.float64)
-        else:
-            for start in range(0, m, _SCALER_BLOCK):
-                mean += (X[start : start + _SCALER_BLOCK] / c).sum(axis=0, dtype=np.float64)
-            mean = c * (mean / m)
-    squares = np.zeros_like(mean)
-    for start in range(0, m, _SCALER_BLOCK):
-        block = X[start : start + _SCALER_BLOCK] - mean
-        if not np.all(c == 1.0):
-            block /= c
-        squares += np.einsum("ij,ij->j", block, block)
-    return mean, c * np.sqrt(squares / m)
 
 
 class GDRegressor(RegressorMixin, _BaseGD):

@@ -55,6 +55,9 @@ from descend.models.model import Model
 
 Penalty = Literal["l2", "l1", "elasticnet"] | None
 PENALTIES = (None, "l2", "l1", "elasticnet")
+#: The compiled kernels' code of each penalty.
+NO_PENALTY, L2, L1, ELASTICNET = range(4)
+PENALTY_CODES = {None: NO_PENALTY, "l2": L2, "l1": L1, "elasticnet": ELASTICNET}
 
 
 def _floating(X: Any) -> NDArray[np.floating[Any]]:

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -256,6 +257,82 @@ LOSSES: dict[str, Loss] = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "hinge": hinge,
 }
+
+#: The compiled kernels' code of each built-in loss, by the exact class (a subclass may change
+#: the formulas, and then takes the NumPy path).
+SQUARED, MSE, ABSOLUTE, HUBER, LOG_LOSS, HINGE, SOFTMAX = range(7)
+LOSS_CODES: dict[type, int] = {
+    SquaredLoss: SQUARED,
+    MSELoss: MSE,
+    AbsoluteLoss: ABSOLUTE,
+    HuberLoss: HUBER,
+    LogLoss: LOG_LOSS,
+    HingeLoss: HINGE,
+    SoftmaxCrossEntropy: SOFTMAX,
+}
+
+
+def dz_scalar(code: int, z: float, y: float, delta: float) -> float:
+    """∂l/∂z of one sample of the loss ``code`` (K = 1), the formulas of :meth:`Loss.dz`.
+
+    Plain arithmetic, compiled by :mod:`descend.kernels.rows`; δ is Huber's.
+
+    >>> dz_scalar(HUBER, 5.0, 1.0, 1.0), dz_scalar(HINGE, 0.5, 1.0, 1.0)
+    (1.0, -1.0)
+    """
+    if code == SQUARED:
+        return z - y
+    if code == MSE:
+        return 2.0 * (z - y)
+    if code == ABSOLUTE:
+        r = z - y
+        if r > 0.0:
+            return 1.0
+        if r < 0.0:
+            return -1.0
+        return r * 0.0  # np.sign: 0 at 0, NaN kept
+    if code == HUBER:
+        r = z - y
+        if r > delta:
+            return delta
+        if r < -delta:
+            return -delta
+        return r
+    if code == LOG_LOSS:
+        return 1.0 / (1.0 + math.exp(-z)) - y  # expit(z) − y
+    if y * z < 1.0:  # HINGE
+        return -y
+    return 0.0
+
+
+def value_scalar(code: int, z: float, y: float, delta: float) -> float:
+    """l(z, y) of one sample of the loss ``code`` (K = 1), the formulas of :meth:`Loss.value`.
+
+    >>> value_scalar(LOG_LOSS, 0.0, 1.0, 1.0) == math.log(2.0), value_scalar(HUBER, 3.0, 1.0, 1.0)
+    (True, 1.5)
+    """
+    if code == SQUARED:
+        r = z - y
+        return 0.5 * r * r
+    if code == MSE:
+        r = z - y
+        return r * r
+    if code == ABSOLUTE:
+        return abs(z - y)
+    if code == HUBER:
+        r = abs(z - y)
+        if r <= delta:
+            return 0.5 * r * r
+        return delta * r - 0.5 * delta * delta
+    if code == LOG_LOSS:  # logaddexp(0, z) − y·z, as NumPy evaluates logaddexp
+        if z == 0.0:
+            soft = math.log(2.0)
+        elif z > 0.0:
+            soft = z + math.log1p(math.exp(-z))
+        else:
+            soft = math.log1p(math.exp(z))
+        return soft - y * z
+    return max(0.0, 1.0 - y * z)  # HINGE
 
 
 def get_loss(loss: str | Loss) -> Loss:

@@ -1,0 +1,387 @@
+"""The compiled data passes behind :mod:`descend.kernels.fit` (read that module's docstring
+first): one epoch of (mini-batch) updates, and one block of the full pass.
+
+Every function takes the loss, the penalty and the update rule as integer codes
+(:data:`~descend.models.losses.LOSS_CODES`, :data:`~descend.models.linear.PENALTY_CODES`,
+:data:`~descend.optim.rules.RULE_CODES`), so that the whole set compiles once per dtype of X
+(float32, float64), cached on disk (``cache=True``). ``error_model="numpy"`` makes divisions
+follow IEEE rules (inf/NaN, as in NumPy) instead of raising, which also keeps the loops free of
+zero checks and vectorisable. The helpers that take arrays are inlined into Numba's IR
+(``inline="always"``), so that a per-sample epoch pays no call with a dozen array arguments
+per update. The kernels release the GIL (``nogil``). μ and 1/σ (empty: raw features) standardise
+the rows on the fly (:func:`descend.kernels.rows.load_row`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from descend.kernels.rows import (
+    AHEAD,
+    axpy,
+    axpy2,
+    dot,
+    dot2,
+    dot_l1,
+    dz,
+    load_row,
+    prefetch_row,
+    row_at,
+    sign,
+    value,
+)
+from descend.kernels.update import ADAGRAD, MOMENTUM, SGD, commit, update
+from descend.models.linear import ELASTICNET, L1, L2, NO_PENALTY
+
+_serial = njit(cache=True, error_model="numpy", nogil=True)
+_inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
+
+
+@_inline
+def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line):
+    """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum."""
+    prefetch_row(X, y, perm, ii + AHEAD, line)
+    r = row_at(perm, ii)
+    load_row(X, r, mu, inv, xb)
+    d = dz(loss, dot(xb, w) + b, y[r], delta)
+    if nI:
+        acc[0] = d
+    axpy(d, xb, acc_w, True)
+
+
+@_inline
+def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, nI, acc, acc_w,
+                z, want):  # fmt: skip
+    """acc = [Σδ, Xᵀδ] over the rows perm[lo:hi] (rows lo:hi when perm is empty).
+
+    Each row is read once into a buffer (x0, x1): its score, its δ = ∂l/∂z and its share of
+    the gradient are taken while it is in cache; one output (K = 1) takes the rows two at a
+    time. ``w`` and ``acc_w`` are the views theta[nI:] and acc[nI:]; for K > 1, θ and acc are
+    class-major (:func:`_class_major`). Returns Σ l over the rows when ``want``, else 0.
+    """
+    total = 0.0
+    d = X.shape[1]
+    line = 64 // X.itemsize
+    b = theta[0] if nI else 0.0
+    for i in range(acc.size):
+        acc[i] = 0.0
+    if K == 1:
+        ii = lo
+        while ii + 1 < hi:
+            prefetch_row(X, y, perm, ii + AHEAD, line)
+            prefetch_row(X, y, perm, ii + AHEAD + 1, line)
+            r = row_at(perm, ii)
+            s = row_at(perm, ii + 1)
+            load_row(X, r, mu, inv, x0)
+            load_row(X, s, mu, inv, x1)
+            z0, z1 = dot2(x0, x1, w)
+            z0 += b
+            z1 += b
+            d0 = dz(loss, z0, y[r], delta)
+            d1 = dz(loss, z1, y[s], delta)
+            if want:
+                total += value(loss, z0, y[r], delta)
+                total += value(loss, z1, y[s], delta)
+            if nI:
+                acc[0] += d0 + d1
+            axpy2(d0, x0, d1, x1, acc_w)
+            ii += 2
+        if ii < hi:
+            prefetch_row(X, y, perm, ii + AHEAD, line)
+            r = row_at(perm, ii)
+            load_row(X, r, mu, inv, x0)
+            zz = dot(x0, w) + b
+            dd = dz(loss, zz, y[r], delta)
+            if want:
+                total += value(loss, zz, y[r], delta)
+            if nI:
+                acc[0] += dd
+            axpy(dd, x0, acc_w, False)
+        return total
+    # softmax, θ and acc class-major (see _class_major): z_k = x·W_k + b_k, a contiguous dot
+    # product, and the row's share of the gradient of class k an axpy
+    W = w.reshape((K, d))
+    G = acc_w.reshape((K, d))
+    for ii in range(lo, hi):
+        prefetch_row(X, y, perm, ii + AHEAD, line)
+        r = row_at(perm, ii)
+        load_row(X, r, mu, inv, x0)
+        label = int(y[r])
+        for k in range(K):
+            z[k] = dot(x0, W[k]) + (theta[k] if nI else 0.0)
+        top = z[0]
+        for k in range(1, K):
+            top = max(top, z[k])
+        sum_exp = 0.0
+        for k in range(K):
+            sum_exp += math.exp(z[k] - top)
+        lse = math.log(sum_exp)
+        for k in range(K):
+            ls = (z[k] - top) - lse  # log softmax
+            if want and k == label:
+                total -= ls
+            z[k] = math.exp(ls) - (1.0 if k == label else 0.0)  # δₖ
+        for k in range(K):
+            if nI:
+                acc[k] += z[k]
+            axpy(z[k], x0, G[k], False)
+    return total
+
+
+@_inline
+def _gradient(acc, m, theta, nI, pen, alpha, l1r, g):
+    """g = acc / m + ∇R(w), in the model's order of operations.
+
+    acc / 1 is acc exactly, so one row skips the division (and the copy, when acc is g); the
+    model's "+ 0" (no penalty, and the intercepts) changes nothing but the sign of a zero, and
+    is skipped too.
+    """
+    n = theta.size
+    if m != 1:
+        for i in range(n):
+            g[i] = acc[i] / m
+    elif acc.ctypes.data != g.ctypes.data:
+        for i in range(n):
+            g[i] = acc[i]
+    if pen == L2:
+        for i in range(nI, n):
+            g[i] = g[i] + alpha * theta[i]
+    elif pen == L1:
+        for i in range(nI, n):
+            g[i] = g[i] + alpha * sign(theta[i])
+    elif pen == ELASTICNET:
+        for i in range(nI, n):
+            w = theta[i]
+            g[i] = g[i] + alpha * (l1r * sign(w) + (1.0 - l1r) * w)
+
+
+@_inline
+def _sgd_in_place(x, d, lr, theta, nI, pen, alpha):
+    """θ ← θ − α·g for one row x, in place, g = [δ, δ·x] (+ α_pen·w for L2): one pass, with
+    the arithmetic of :func:`_sample`, :func:`_gradient` and ``update`` (SGD) in the same
+    order, so the same bits. Only for updates that cannot overflow (see :func:`epoch`)."""
+    if nI:
+        theta[0] = theta[0] + (-lr) * d
+    if pen == L2:
+        for j in range(theta.size - nI):
+            i = nI + j
+            theta[i] = theta[i] + (-lr) * (d * x[j] + alpha * theta[i])
+    else:
+        for j in range(theta.size - nI):
+            i = nI + j
+            theta[i] = theta[i] + (-lr) * (d * x[j])
+
+
+@_inline
+def _class_major(a, nI, K, d):
+    """A copy of a softmax parameter vector [b₁..b_K, W (d, K) row-major] with W stored
+    class by class, [b₁..b_K, W₁ (d), …, W_K (d)]: each class's weights contiguous. The update
+    rules and penalties act coordinate by coordinate, so they run unchanged in this layout."""
+    out = np.empty(a.size)
+    for k in range(nI):
+        out[k] = a[k]
+    for j in range(d):
+        for k in range(K):
+            out[nI + k * d + j] = a[nI + j * K + k]
+    return out
+
+
+@_inline
+def _feature_major(a, nI, K, d):
+    """The inverse of :func:`_class_major`: back to the model's layout."""
+    out = np.empty(a.size)
+    for k in range(nI):
+        out[k] = a[k]
+    for j in range(d):
+        for k in range(K):
+            out[nI + j * K + k] = a[nI + k * d + j]
+    return out
+
+
+@_serial
+def _max_abs(theta):
+    """max |θᵢ| (NaN when θ holds one)."""
+    top = 0.0
+    for i in range(theta.size):
+        v = abs(theta[i])
+        if v > top:
+            top = v
+        elif v != v:
+            return v
+    return top
+
+
+@_serial
+def _penalty_value(theta, nI, pen, alpha, l1r):
+    """R(w), as LinearModel.penalty_value."""
+    if pen == NO_PENALTY:
+        return 0.0
+    sq = 0.0
+    ab = 0.0
+    for i in range(nI, theta.size):
+        sq += theta[i] * theta[i]
+        ab += abs(theta[i])
+    l2 = 0.5 * sq
+    if pen == L2:
+        return alpha * l2
+    if pen == L1:
+        return alpha * ab
+    return alpha * (l1r * ab + (1.0 - l1r) * l2)
+
+
+@_serial
+def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
+          rule, hp, lrs, t, has_buf, s1, s2, s3):  # fmt: skip
+    """One epoch of mini-batch updates over the rows perm (0..m−1 when perm is empty).
+
+    Batches are perm[start:start + bs]. The update of batch k uses lrs[k] (lrs[0] when lrs
+    holds a single constant rate). Stops at the first update whose θ is not finite.
+    Returns (θ, s1, s2, s3, updates made including a failed one, all finite).
+    """
+    n = theta.size
+    m = X.shape[0]
+    acc = np.empty(n)
+    g = np.empty(n)
+    tn = np.empty(n)
+    n1 = np.empty(n)
+    n2 = np.empty(n)
+    n3 = np.empty(n)
+    z = np.empty(K)
+    x0 = np.empty(X.shape[1])
+    x1 = np.empty(X.shape[1])
+    features = X.shape[1]
+    if K > 1:  # the epoch runs class-major; θ and the state come back in the model's layout
+        theta = _class_major(theta, nI, K, features)
+        s1 = _class_major(s1, nI, K, features)
+        s2 = _class_major(s2, nI, K, features)
+        s3 = _class_major(s3, nI, K, features)
+    if bs == 1:  # one row per update: its gradient is written straight into g
+        acc = g
+    w, acc_w = theta[nI:], acc[nI:]
+    used = 0 if rule == SGD else (1 if rule in (MOMENTUM, ADAGRAD) else 3)
+    last = lrs.size - 1
+    line = 64 // X.itemsize
+    per_sample = bs == 1 and K == 1
+    # Plain SGD, one row, no penalty or L2: θ is updated in place in one pass over the row
+    # (_sgd_in_place) whenever that update provably stays finite, so that it needs neither
+    # the copy into tn nor the check. ``bound`` ≥ max|θᵢ|, kept up to date from the growth
+    # bound of each in-place update (measured again when it gets too large); |gᵢ| ≤ ``grow``
+    # (Σ|x| ≥ max|xⱼ|, and ≥ 1 for the intercept's δ). The margin (BIG ≪ the largest
+    # double) covers the roundings of the bounds themselves. Any other update takes the
+    # checked path below, which stops the epoch exactly as the reference does.
+    fused = per_sample and rule == SGD and pen in (NO_PENALTY, L2)
+    pa = abs(alpha) if pen == L2 else 0.0
+    bound = _max_abs(theta) if fused else 0.0
+    big = 1e300
+    steps = 0
+    ok = True
+    for start in range(0, m, bs):
+        stop = min(start + bs, m)
+        if fused:
+            prefetch_row(X, y, perm, start + AHEAD, line)
+            r = row_at(perm, start)
+            load_row(X, r, mu, inv, x0)
+            zz, l1 = dot_l1(x0, w)
+            zz = zz + (theta[0] if nI else 0.0)
+            d = dz(loss, zz, y[r], delta)
+            lr = lrs[min(steps, last)]
+            grow = abs(d) * (l1 + 1.0) + pa * bound
+            if not (grow < big and bound + abs(lr) * grow < big):
+                bound = _max_abs(theta)  # the running bound may have drifted: measure it
+                grow = abs(d) * (l1 + 1.0) + pa * bound
+            if grow < big and bound + abs(lr) * grow < big:
+                _sgd_in_place(x0, d, lr, theta, nI, pen, alpha)
+                bound = bound + abs(lr) * grow
+                steps += 1
+                continue
+            if nI:  # as _sample: g = [δ, δ·x], then the checked update
+                acc[0] = d
+            axpy(d, x0, acc_w, True)
+        elif per_sample:
+            b = theta[0] if nI else 0.0
+            _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, line)
+        else:
+            _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
+                        acc, acc_w, z, False)  # fmt: skip
+        _gradient(acc, stop - start, theta, nI, pen, alpha, l1r, g)
+        lr = lrs[min(steps, last)]
+        ok = update(rule, hp, lr, t + steps, has_buf, g, theta, tn, s1, s2, s3, n1, n2, n3)
+        steps += 1
+        if not ok:
+            break
+        commit(theta, tn, s1, s2, s3, n1, n2, n3, used)
+        has_buf = True
+        if fused:
+            bound = _max_abs(theta)
+    if K > 1:
+        theta = _feature_major(theta, nI, K, features)
+        s1 = _feature_major(s1, nI, K, features)
+        s2 = _feature_major(s2, nI, K, features)
+        s3 = _feature_major(s3, nI, K, features)
+    return theta, s1, s2, s3, steps, ok
+
+
+@_serial
+def block(X, y, lo, hi, theta, mu, inv, loss, delta, K, nI, acc, want):
+    """acc = [Σδ, Xᵀδ] over the rows lo:hi, and Σ l when ``want``: one block of the full pass.
+
+    It releases the GIL (``nogil``), so that threads can run blocks side by side.
+    """
+    rows = np.empty(0, dtype=np.intp)
+    z = np.empty(K)
+    x0 = np.empty(X.shape[1])
+    x1 = np.empty(X.shape[1])
+    if K == 1:
+        return _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, theta, theta[nI:], loss, delta,
+                           K, nI, acc, acc[nI:], z, want)  # fmt: skip
+    d = X.shape[1]
+    cm = _class_major(theta, nI, K, d)
+    acm = np.empty(acc.size)
+    total = _accumulate(X, y, rows, lo, hi, mu, inv, x0, x1, cm, cm[nI:], loss, delta, K, nI,
+                        acm, acm[nI:], z, want)  # fmt: skip
+    acc[:] = _feature_major(acm, nI, K, d)
+    return total
+
+
+@_serial
+def finish(part, fpart, m, theta, nI, pen, alpha, l1r, want):
+    """(J, ∇J) from the blocks' partial sums, added in block order (so the result does not
+    depend on which thread ran which block). J is NaN unless ``want``."""
+    n = theta.size
+    g = np.empty(n)
+    for i in range(n):
+        g[i] = part[0, i]
+    total = fpart[0]
+    for c in range(1, fpart.size):
+        total += fpart[c]
+        for i in range(n):
+            g[i] += part[c, i]
+    _gradient(g, m, theta, nI, pen, alpha, l1r, g)
+    f = math.nan
+    if want:
+        f = total / m + _penalty_value(theta, nI, pen, alpha, l1r)
+    return f, g
+
+
+@_serial
+def column_sums(X, lo, hi, out):
+    """out = Σ X[r] over the rows lo:hi, in float64: a block of the mean's pass."""
+    for j in range(out.size):
+        out[j] = 0.0
+    for r in range(lo, hi):
+        for j in range(out.size):
+            out[j] += np.float64(X[r, j])
+
+
+@_serial
+def column_squares(X, lo, hi, mean, out):
+    """out = Σ (X[r] − μ)² over the rows lo:hi, in float64: a block of the spread's pass."""
+    for j in range(out.size):
+        out[j] = 0.0
+    for r in range(lo, hi):
+        for j in range(out.size):
+            e = np.float64(X[r, j]) - mean[j]
+            out[j] += e * e
