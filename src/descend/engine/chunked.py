@@ -62,6 +62,7 @@ from descend.engine.fit import (
     armijo_step,
     lr_range_test,
     run_epoch,
+    worth_compiling,
 )
 from descend.engine.stopping import FINE, divergence, tol_count
 from descend.models.linear import LinearModel, check_data, check_theta
@@ -315,6 +316,12 @@ def fit_chunked(
     run.lr_chosen = lr_chosen
     if saved:
         _restore(run, saved, opt, rng)
+    if (
+        kernel is None
+        and isinstance(data, ArrayData)
+        and not worth_compiling(data.X, size, max_epochs)
+    ):
+        kernel = False  # as descend.fit decides: a short fit on arrays stays on the reference
     loop = _Loop(model, data, opt, size, rng, shuffle, kernel, record_path, line_search, rate,
                  ck, prints, verbose, callback)  # fmt: skip
     with np.errstate(all="ignore"):
