@@ -23,9 +23,10 @@ from typer.core import TyperGroup
 
 from descend.cli.common import EXIT_USAGE, command_of, error_line
 from descend.cli.common import stdout_console as _console
-from descend.cli.fit import fit_command, predict_command
+from descend.cli.fit import fit_command
 from descend.cli.minimize import minimize_command
 from descend.cli.parse import SCHEDULE_NAMES, parameters_of
+from descend.cli.predict import predict_command
 from descend.optim.rules import OPTIMIZERS
 
 

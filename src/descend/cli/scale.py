@@ -17,7 +17,7 @@ import typer
 
 from descend.base.errors import DataError
 
-_CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
+CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
 
 
 def scale_source(data: str, target: str | None, features: str | None, scheduler: str | None,
@@ -59,7 +59,7 @@ def infer_task(task: str | None, loss: str | None, src: Any) -> str:
                 f"{task!r}; choose regression or classification", param_hint="--task"
             )
         return key
-    if loss in _CLASSIFICATION_LOSSES:
+    if loss in CLASSIFICATION_LOSSES:
         return "classification"
     _, y = next(iter(src.chunks(raw=True)))
     if y.dtype == object or len(np.unique(y)) <= 2:
@@ -87,12 +87,12 @@ def train(est: Any, data: Any, checkpoint: Any, resume: bool) -> tuple[str, str]
 
 def metrics(est: Any, src: Any, classify: bool) -> dict[str, Any]:
     """Rows, mean loss and R² (or accuracy) over the whole source, one chunk at a time."""
-    from descend.cli.fit import _engine_loss
+    from descend.cli.training import engine_loss
 
     n, loss_sum, right, sse, y_sum, y_sq = 0, 0.0, 0, 0.0, 0.0, 0.0
     for X, y in src.chunks(raw=True):
         n += len(X)
-        loss_sum += len(X) * _engine_loss(est, X, y, classify)
+        loss_sum += len(X) * engine_loss(est, X, y, classify)
         pred = est.predict(X)
         if classify:
             right += int((pred == y).sum())
@@ -111,8 +111,8 @@ def fit_at_scale(data: Any, *, options: dict[str, Any], checkpoint: Any, resume:
     import sys
 
     from descend.cli.common import EXIT_DIVERGED, fmt, print_json, stdout_console
-    from descend.cli.fit import _batch_size, _coef_rows, _estimator
     from descend.cli.parse import parse_lr
+    from descend.cli.training import build_estimator, coef_rows, parse_batch_size
     from descend.io.model_files import model_document, save_model
 
     o = options
@@ -128,8 +128,8 @@ def fit_at_scale(data: Any, *, options: dict[str, Any], checkpoint: Any, resume:
     frame, src, client = scale_source(str(data), o["target"], o["features"], scheduler, 65536)
     kind = infer_task(o["task"], o["loss"], src)
     classify = kind == "classification"
-    est = _estimator(kind, o["loss"], o["penalty"], o["alpha"], o["optimizer"],
-                     parse_lr(o["lr"]), _batch_size(o["batch_size"]), o["epochs"], o["tol"],
+    est = build_estimator(kind, o["loss"], o["penalty"], o["alpha"], o["optimizer"],
+                     parse_lr(o["lr"]), parse_batch_size(o["batch_size"]), o["epochs"], o["tol"],
                      o["scale"], o["seed"])  # fmt: skip
     try:
         status, message = train(est, frame, None if checkpoint is None else str(checkpoint),
@@ -160,7 +160,7 @@ def fit_at_scale(data: Any, *, options: dict[str, Any], checkpoint: Any, resume:
         line = f"train loss {fmt(m['loss'])} {key} {fmt(m[key], 4)} ({m['rows']} rows, {where})"
         console.print(line, markup=False)
         if not o["quiet"]:
-            for row in _coef_rows(est, src.features, classify):
+            for row in coef_rows(est, src.features, classify):
                 console.print("  ".join(row), markup=False)
             shown = message if message.startswith(status) else f"{status}: {message}"
             console.print(f"status: {shown}", markup=False)
