@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import descend
 from descend.base.errors import DataError, DescendError, ExpressionError, HyperparameterError
-from descend.io.model_files import load_model, predict
+from descend.io.model_files import predict, read_document
 from descend.main import app
 from descend.objectives import bounded
 
@@ -127,7 +127,7 @@ def test_a_deeply_nested_model_file_is_one_line(tmp_path: Path) -> None:
     model = tmp_path / "deep.json"
     model.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(DataError, match="nested too deeply"):
-        load_model(model)
+        read_document(model)
     data = write_csv(tmp_path / "x.csv", ["a"], [[1.0]])
     one_line_error(run("predict", str(model), str(data)), "nested too deeply")
 
@@ -235,7 +235,7 @@ def test_tampered_model_files_list_every_problem(
     model = tmp_path / "m.json"
     model.write_text(json.dumps(model_doc(**changes)))
     with pytest.raises(DataError) as info:
-        load_model(model)
+        read_document(model)
     lines = str(info.value).splitlines()
     assert f"{len(problems)} problem(s)" in lines[0]
     assert len(lines) == len(problems) + 2  # the summary, one line per problem, the advice
@@ -248,7 +248,7 @@ def test_tampered_model_files_list_every_problem(
 def test_predictions_that_overflow_are_refused(tmp_path: Path) -> None:
     model = tmp_path / "m.json"
     model.write_text(json.dumps(model_doc(coef=[1e308, 1e308])))
-    doc = load_model(model)
+    doc = read_document(model)
     # 1·1e308 + 2·1e308 overflows; 1e-300·1e308 + 0 does not: 1e8 + 0.5
     assert predict(doc, np.array([[1e-300, 0.0]]))[0] == pytest.approx(1e8 + 0.5)
     with pytest.raises(DataError, match="not finite for 1 row"):

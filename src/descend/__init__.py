@@ -15,6 +15,9 @@ from descend.base.version import __version__
 #: Where each public name lives. ``import descend`` loads nothing else: each name's module
 #: (and its dependencies: SymPy, Numba, scikit-learn, ...) loads on first use.
 _HOMES: dict[str, str] = {
+    "SavedModel": "descend.io.model_files",
+    "load_model": "descend.io.model_files",
+    "save_model": "descend.io.model_files",
     "ArgumentError": "descend.base.errors",
     "DataError": "descend.base.errors",
     "DescendError": "descend.base.errors",
@@ -108,6 +111,7 @@ if _TYPE_CHECKING:
     from descend.estimators.linear import GDClassifier, GDRegressor
     from descend.estimators.mlp import GDMLPClassifier, GDMLPRegressor
     from descend.io.datasets import DATASETS, load_dataset
+    from descend.io.model_files import SavedModel, load_model, save_model
     from descend.io.table import Table, iter_batches, load_features, load_table
     from descend.models.activations import ACTIVATIONS
     from descend.models.linear import (

@@ -11,7 +11,7 @@ import pytest
 
 from descend.base.files import atomic_path, atomic_write_bytes, atomic_write_text, default_file_mode
 from descend.demo.report import Section, write_report
-from descend.io.model_files import save_model
+from descend.io.model_files import write_document
 
 
 @pytest.fixture(params=[0o022, 0o077, 0o002])
@@ -130,5 +130,5 @@ def test_report_and_model_files_get_normal_permissions(tmp_path: Path, umask: in
     assert mode(report) == 0o666 & ~umask
     assert [p.name for p in report.parent.iterdir()] == ["index.html"]
     model = tmp_path / "model.json"
-    save_model({"format": "descend-model"}, model)
+    write_document({"format": "descend-model"}, model)
     assert mode(model) == 0o666 & ~umask

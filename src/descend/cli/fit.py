@@ -38,7 +38,7 @@ from descend.cli.training import (
     split_rows,
     train_estimator,
 )
-from descend.io.model_files import model_document, save_model
+from descend.io.model_files import model_document, write_document
 
 
 def fit_command(
@@ -203,7 +203,7 @@ def fit_command(
     )
     diverged = status == "diverged"
     if out is not None and not diverged:  # a diverged model is not worth keeping
-        save_model(doc, out)
+        write_document(doc, out)
     if plot is not None:
         plot_history(est, plot)
     if json_out:

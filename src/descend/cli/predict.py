@@ -19,7 +19,7 @@ from descend.cli.common import (
     fmt,
     stdout_console,
 )
-from descend.io.model_files import load_model, predict
+from descend.io.model_files import predict, read_document
 
 
 def predict_command(
@@ -55,7 +55,7 @@ def predict_command(
     if out is not None:
         out = check_output_path(out, "--out")
         check_not_overwriting(out, "--out", [model, data], force)
-    doc = load_model(model)
+    doc = read_document(model)
     if proba and (doc["task"] != "classification" or doc.get("loss") == "hinge"):
         what = "a regression model" if doc["task"] != "classification" else "loss hinge"
         raise typer.BadParameter(

@@ -113,7 +113,7 @@ def fit_at_scale(data: Any, *, options: dict[str, Any], checkpoint: Any, resume:
     from descend.cli.common import EXIT_DIVERGED, fmt, print_json, stdout_console
     from descend.cli.parse import parse_lr
     from descend.cli.training import build_estimator, coef_rows, parse_batch_size
-    from descend.io.model_files import model_document, save_model
+    from descend.io.model_files import model_document, write_document
 
     o = options
     if data is None:
@@ -149,7 +149,7 @@ def fit_at_scale(data: Any, *, options: dict[str, Any], checkpoint: Any, resume:
     diverged = status == "diverged"
     out = o["out"]
     if out is not None and not diverged:
-        save_model(doc, out)
+        write_document(doc, out)
     key = "accuracy" if classify else "r2"
     m = measured["train"]
     if o["json_out"]:

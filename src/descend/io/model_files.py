@@ -1,4 +1,7 @@
-"""Model files of ``descend fit --out model.json``: JSON only (never pickle), written atomically.
+"""Model files: JSON only (never pickle), written atomically.
+
+:func:`save_model` writes a fitted ``GDRegressor`` or ``GDClassifier`` (as ``descend fit --out
+model.json`` does) and :func:`load_model` reads it back as a :class:`SavedModel` that predicts.
 
 The schema (``format`` ``"descend-model"``, ``version`` 1)::
 
@@ -27,13 +30,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from descend.base.errors import DataError
+from descend.base.errors import DataError, ShapeError
 from descend.base.files import atomic_write_bytes
 from descend.models.linear import labels, scores
 
@@ -98,7 +102,7 @@ def _label(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) else str(value)
 
 
-def save_model(document: dict[str, Any], path: Path) -> None:
+def write_document(document: dict[str, Any], path: Path) -> None:
     """Write the document as JSON, atomically (temp file in the same folder, then rename)."""
     text = json.dumps(document, indent=2, allow_nan=False)
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))
@@ -116,7 +120,7 @@ def _numbers(value: Any) -> NDArray[np.float64]:
     return np.asarray(value, dtype=np.float64)
 
 
-def load_model(path: Path) -> dict[str, Any]:
+def read_document(path: Path) -> dict[str, Any]:
     """Read and validate a model file against the schema (:mod:`descend.io.model_schema`).
 
     Raises
@@ -176,3 +180,83 @@ def predict(doc: dict[str, Any], X: NDArray[np.float64]) -> NDArray[Any]:
 def finite_or_none(value: float) -> float | None:
     """A float for JSON: None for NaN or infinities."""
     return float(value) if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A model read back by :func:`load_model`: its validated document, and ``predict``."""
+
+    document: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        """``"regression"`` or ``"classification"``."""
+        return str(self.document["task"])
+
+    @property
+    def features(self) -> list[str]:
+        """The feature columns, in the order ``predict`` takes them."""
+        return list(self.document["features"])
+
+    @property
+    def target(self) -> str:
+        """The name of the target column the model was trained on."""
+        return str(self.document["target"])
+
+    @property
+    def classes(self) -> list[Any] | None:
+        """The class labels of a classifier (None for regression)."""
+        return self.document["classes"]
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """Predictions for raw features X of shape (m, d), columns in the order of ``features``."""
+        X = np.asarray(X, dtype=np.float64)
+        d = len(self.features)
+        if X.ndim != 2 or X.shape[1] != d:
+            raise ShapeError(
+                f"X has shape {X.shape}; the model takes {d} feature column(s): "
+                + ", ".join(self.features)
+            )
+        return predict(self.document, X)
+
+
+def save_model(
+    estimator: Any,
+    path: str | Path,
+    *,
+    features: list[str] | None = None,
+    target: str = "y",
+    metrics: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
+) -> None:
+    """Write a fitted ``GDRegressor`` or ``GDClassifier`` to a JSON model file, atomically.
+
+    ``features`` default to the estimator's ``feature_names_in_`` (a DataFrame's columns), else
+    ``x0, x1, ...``; a classifier is recognised by its ``classes_``.
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> X, y = np.array([[0.0], [1.0], [2.0]]), np.array([1.0, 3.0, 5.0])
+    >>> est = GDRegressor(penalty=None, lr="auto", max_epochs=500, tol=None).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "line.json")
+    >>> save_model(est, path, features=["x"], target="y")
+    >>> load_model(path).predict([[3.0]]).round(6)   # y = 2x + 1
+    array([7.])
+    """
+    n = int(np.asarray(estimator.coef_).reshape(-1).size)
+    task = "classification" if hasattr(estimator, "classes_") else "regression"
+    if features is None:
+        names = getattr(estimator, "feature_names_in_", None)
+        d = n if task == "regression" else int(np.asarray(estimator.coef_).shape[-1])
+        features = [str(f) for f in names] if names is not None else [f"x{i}" for i in range(d)]
+    document = model_document(
+        estimator, task=task, features=list(features), target=target,
+        metrics=metrics or {}, training=training or {},
+    )  # fmt: skip
+    write_document(document, Path(path))
+
+
+def load_model(path: str | Path) -> SavedModel:
+    """Read and validate a model file (one line per problem, as :class:`~descend.DataError`)."""
+    return SavedModel(read_document(Path(path)))
