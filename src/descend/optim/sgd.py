@@ -1,4 +1,4 @@
-"""Plain gradient descent, the seeds' rule θ ← θ − α∇J(θ).
+"""Plain gradient descent, the update rule θ ← θ − α∇J(θ).
 
 :func:`sgd` is the optax-style transform (the NumPy reference); :func:`sgd_coordinate` is the
 same update for one coordinate in plain arithmetic, which :mod:`descend.kernels.update`
@@ -21,7 +21,7 @@ def sgd_coordinate(theta: float, d: float, lr: float) -> float:
 
 
 def sgd(lr: LearningRate = 0.01) -> GradientTransformation:
-    """Plain gradient descent, the seeds' rule θ ← θ − α∇J(θ).
+    """Plain gradient descent, the update rule θ ← θ − α∇J(θ).
 
     >>> import numpy as np
     >>> opt = sgd(0.1)
