@@ -10,11 +10,9 @@ then standardise every chunk as it is read.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from descend.base.errors import DataError
 from descend.base.types import Array
@@ -96,8 +94,7 @@ def train_source(
         est._model = LinearModel(src.n_features, n_outputs, loss, est.penalty, est.alpha,
                                  est.l1_ratio, est.fit_intercept)  # fmt: skip
         est._scaler = _scaler(est, moments)
-        est._theta, est._opt_state, est._lr_chosen = None, None, None
-        est._rng, est.t_ = est._seed(), 0
+        est._start()
         est.n_features_in_ = src.n_features
     elif est._model.n_features != src.n_features:
         raise DataError(
@@ -118,11 +115,7 @@ def train_source(
         verbose=bool(est.verbose), checkpoint=checkpoint, resume=resume,
     )  # fmt: skip
     est._store(result)
-    ran_out = result.status == "max_epochs" and not partial and est.tol is not None
-    if result.status == "diverged" or ran_out:
-        advice = "; raise max_epochs or tol" if ran_out else ""
-        warnings.warn(f"{type(est).__name__}: {result.message}{advice}", ConvergenceWarning,
-                      stacklevel=4)  # fmt: skip
+    est._warn_unconverged(result, partial, stacklevel=4)
 
 
 def _scaler(est: Any, moments: Any) -> tuple[Array, Array] | None:
