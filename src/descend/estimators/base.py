@@ -28,7 +28,9 @@ from descend.base.checks import check_lr
 from descend.base.errors import DataError, HyperparameterError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
+from descend.engine.compiled_fit import measure_scaler
 from descend.engine.fit import FitResult, _with_lr
+from descend.models.scaling import Scaler
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
 
@@ -40,8 +42,8 @@ class GDEstimator(BaseEstimator):
 
     A subclass stores its hyperparameters in ``__init__`` (among them ``optimizer``, ``lr``,
     ``batch_size``, ``max_epochs``, ``tol``, ``n_iter_no_change``, ``early_stopping``,
-    ``validation_fraction``, ``shuffle``, ``random_state`` and ``verbose``) and calls these
-    methods from its ``fit`` / ``partial_fit``.
+    ``validation_fraction``, ``shuffle``, ``scale``, ``random_state`` and ``verbose``) and
+    calls these methods from its ``fit`` / ``partial_fit``.
     """
 
     optimizer: str | GradientTransformation
@@ -53,6 +55,7 @@ class GDEstimator(BaseEstimator):
     early_stopping: bool
     validation_fraction: float
     shuffle: bool
+    scale: bool
     random_state: Any
     verbose: int
     # the engine's view: θ, the optimizer state, the chosen rate and the generator
@@ -121,11 +124,20 @@ class GDEstimator(BaseEstimator):
             "verbose": bool(self.verbose),
         }
 
-    def _forget_scaler(self) -> None:
-        """Remove ``scaler_mean_`` and ``scaler_scale_`` of an earlier fit."""
+    def _fit_scaler(self, X: Any, center: bool) -> Scaler | None:
+        """μ and σ of the features for x′ = (x − μ)/σ (μ = 0 without ``center``), kept as
+        ``scaler_mean_`` and ``scaler_scale_``; None (and neither attribute) when not ``scale``.
+        """
+        return self._keep_scaler(measure_scaler(X, center=center) if self.scale else None)
+
+    def _keep_scaler(self, scaler: Scaler | None) -> Scaler | None:
+        """Set ``scaler_mean_`` and ``scaler_scale_`` from ``scaler`` (remove them for None)."""
         for attr in ("scaler_mean_", "scaler_scale_"):
             if hasattr(self, attr):
                 delattr(self, attr)
+        if scaler is not None:
+            self.scaler_mean_, self.scaler_scale_ = scaler.mean, scaler.scale
+        return scaler
 
     def _store_status(self, result: FitResult) -> None:
         """Keep θ and the optimizer state; set ``n_iter_``, ``t_``, ``status_``, ``message_``,

@@ -38,7 +38,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from descend.base.errors import DataError, UnknownNameError
 from descend.base.types import Array
-from descend.engine.compiled_fit import measure_scaler
 from descend.engine.fit import FitResult, fit
 from descend.estimators.base import (
     GDEstimator,
@@ -68,7 +67,6 @@ class _BaseGD(GDEstimator):
     alpha: float
     l1_ratio: float
     fit_intercept: bool
-    scale: bool
     # the engine's view (θ on the standardised features): the model and the scaler
     _model: LinearModel
     _scaler: Scaler | None
@@ -115,21 +113,12 @@ class _BaseGD(GDEstimator):
                 X.shape[1], n_outputs, loss, self.penalty, self.alpha, self.l1_ratio,
                 self.fit_intercept,
             )  # fmt: skip
-            self._scaler = self._fit_scaler(X)
+            self._scaler = self._fit_scaler(X, center=self.fit_intercept)
             self._start()
         arguments = self._fit_arguments(first, partial)
         result = fit(self._model, X, target, **arguments, scaler=self._scaler)
         self._store(result)
         self._warn_unconverged(result, partial, stacklevel=3)
-
-    def _fit_scaler(self, X: Any) -> Scaler | None:
-        """μ and σ of the features (x′ = (x − μ)/σ is read on the fly by the kernels)."""
-        self._forget_scaler()
-        if not self.scale:
-            return None
-        scaler = measure_scaler(X, center=self.fit_intercept)
-        self.scaler_mean_, self.scaler_scale_ = scaler.mean, scaler.scale
-        return scaler
 
     def _store(self, result: FitResult) -> None:
         self._store_status(result)

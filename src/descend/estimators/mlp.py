@@ -46,6 +46,7 @@ from descend.estimators.base import (
 from descend.models.activations import get_activation
 from descend.models.init import check_init
 from descend.models.mlp import MLP
+from descend.models.scaling import Scaler
 from descend.optim.transform import GradientTransformation
 
 
@@ -56,9 +57,8 @@ class _BaseMLP(GDEstimator):
     activation: str
     init: str
     alpha: float
-    scale: bool
     _model: MLP
-    _scaler: tuple[Array, Array] | None
+    _scaler: Scaler | None
 
     def __init__(
         self, *, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu",
@@ -106,7 +106,7 @@ class _BaseMLP(GDEstimator):
                 X.shape[1], hidden, n_outputs, self.activation, loss, self._init_name(),
                 alpha=self.alpha, seed=int(self._rng.integers(2**31)),
             )  # fmt: skip
-            self._scaler = self._fit_scaler(X)
+            self._scaler = self._fit_scaler(X, center=True)
         if self._scaler is not None:
             X = (X - self._scaler[0].astype(X.dtype)) / self._scaler[1].astype(X.dtype)
         # One BLAS thread: a small network's per-batch products are too small to gain from
@@ -116,16 +116,6 @@ class _BaseMLP(GDEstimator):
             result = fit(self._model, X, target, **self._fit_arguments(first, partial))
         self._store(result)
         self._warn_unconverged(result, partial, stacklevel=3)
-
-    def _fit_scaler(self, X: Any) -> tuple[Array, Array] | None:
-        self._forget_scaler()
-        if not self.scale:
-            return None
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
-        scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
-        self.scaler_mean_, self.scaler_scale_ = mean, scale
-        return mean, scale
 
     def _store(self, result: FitResult) -> None:
         self._store_status(result)

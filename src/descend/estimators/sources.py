@@ -18,6 +18,7 @@ from descend.base.errors import DataError
 from descend.base.types import Array
 from descend.engine.train import fit
 from descend.models.linear import LinearModel
+from descend.models.scaling import Scaler, from_moments
 
 
 def is_source(X: Any) -> bool:
@@ -118,16 +119,10 @@ def train_source(
     est._warn_unconverged(result, partial, stacklevel=4)
 
 
-def _scaler(est: Any, moments: Any) -> tuple[Array, Array] | None:
-    for attr in ("scaler_mean_", "scaler_scale_"):
-        if hasattr(est, attr):
-            delattr(est, attr)
+def _scaler(est: Any, moments: Any) -> Scaler | None:
     if moments is None:
-        return None
+        return est._keep_scaler(None)
     mean, m2, n = moments
     if not est.fit_intercept:  # no intercept to absorb a shift: scale only, σ² = Σx²/m
         m2, mean = m2 + n * mean**2, np.zeros_like(mean)
-    scale = np.sqrt(m2 / n)
-    scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
-    est.scaler_mean_, est.scaler_scale_ = mean, scale
-    return mean, scale
+    return est._keep_scaler(from_moments(mean, m2, n))
