@@ -45,6 +45,7 @@ from descend.estimators.base import (
 )
 from descend.models.activations import get_activation
 from descend.models.init import check_init
+from descend.models.linear import labels
 from descend.models.mlp import MLP
 from descend.models.scaling import Scaler
 from descend.optim.transform import GradientTransformation
@@ -284,10 +285,7 @@ class GDMLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,)."""
-        z = self._scores(X)
-        idx = (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
-        labels: NDArray[Any] = self.classes_[idx]
-        return labels
+        return labels(self._scores(X), self.classes_)
 
     def predict_log_proba(self, X: Any) -> Array:
         """Log-probabilities of the classes, shape (n_samples, n_classes), computed stably."""
