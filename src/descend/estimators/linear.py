@@ -28,38 +28,36 @@ attributes ``status_`` (``"converged"``, ``"max_epochs"``, ``"diverged"`` or ``"
 
 from __future__ import annotations
 
-import math
-import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from descend.base.checks import check_lr
-from descend.base.errors import DataError, HyperparameterError, UnknownNameError
+from descend.base.errors import DataError, UnknownNameError
 from descend.base.types import Array
-from descend.engine.batches import check_batch_size
-from descend.engine.compiled_fit import measure_scaler
-from descend.engine.fit import FitResult, _with_lr, fit
+from descend.engine.fit import FitResult, fit
+from descend.estimators.base import (
+    GDEstimator,
+    class_codes,
+    class_labels,
+    log_proba,
+    proba,
+    validated,
+)
 from descend.estimators.sources import is_source, train_source
 from descend.models.linear import LinearModel, labels, scores
 from descend.models.losses import LOSSES
 from descend.models.scaling import Scaler, fold
-from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
 
-_DTYPES = [np.float64, np.float32]
 _REGRESSION_LOSSES = tuple(k for k, v in LOSSES.items() if v.task == "regression")
 _CLASSIFICATION_LOSSES = ("log_loss", "hinge", "softmax")
 
 
-class _BaseGD(BaseEstimator):
+class _BaseGD(GDEstimator):
     """What the regressor and the classifier share: parameters, scaling and the engine call."""
 
     _losses: ClassVar[tuple[str, ...]] = ()
@@ -69,24 +67,8 @@ class _BaseGD(BaseEstimator):
     alpha: float
     l1_ratio: float
     fit_intercept: bool
-    optimizer: str | GradientTransformation
-    lr: Any
-    batch_size: int | str
-    max_epochs: int
-    tol: float | None
-    n_iter_no_change: int
-    early_stopping: bool
-    validation_fraction: float
-    shuffle: bool
-    scale: bool
-    random_state: Any
-    verbose: int
-    # the engine's view: θ on the standardised features, the optimizer state, the scaler
+    # the engine's view (θ on the standardised features): the model and the scaler
     _model: LinearModel
-    _theta: Array | None
-    _opt_state: Any
-    _lr_chosen: float | None
-    _rng: np.random.Generator
     _scaler: Scaler | None
 
     def __init__(
@@ -106,43 +88,12 @@ class _BaseGD(BaseEstimator):
         self.random_state, self.verbose = random_state, verbose
 
     def _check_params(self) -> None:
-        name = type(self).__name__
         if not isinstance(self.loss, str) or self.loss not in self._losses:
             raise UnknownNameError(
-                f"{name}: unknown loss={self.loss!r}; choose one of: {', '.join(self._losses)}"
+                f"{type(self).__name__}: unknown loss={self.loss!r}; choose one of: "
+                f"{', '.join(self._losses)}"
             )
-        check_batch_size(self.batch_size)
-        if not isinstance(self.optimizer, GradientTransformation):
-            get_optimizer(self.optimizer)  # raises UnknownNameError naming the choices
-        if isinstance(self.lr, str) and self.lr != "auto":
-            raise HyperparameterError(
-                f"{name}: lr={self.lr!r}; give a positive number, a schedule, 'auto' or None"
-            )
-        if self.lr is not None and not isinstance(self.lr, str):
-            check_lr(self.lr)  # raises HyperparameterError for lr <= 0, NaN, ...
-
-    def _seed(self) -> np.random.Generator:
-        rs = self.random_state
-        if isinstance(rs, np.random.RandomState):
-            return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-        if rs is None or isinstance(rs, int | np.integer | np.random.Generator):
-            return np.random.default_rng(rs)
-        raise HyperparameterError(f"random_state={rs!r}; give None, an int or a RandomState")
-
-    def _engine_optimizer(self, first: bool) -> dict[str, Any]:
-        """The ``optimizer`` and ``lr`` arguments of :func:`fit` for this call."""
-        opt, lr = self.optimizer, self.lr
-        if lr == "auto" and not first and self._lr_chosen is not None:
-            lr = self._lr_chosen  # partial_fit keeps the rate the range test chose
-        if lr is None:
-            return {"optimizer": get_optimizer(opt)}  # its own (or its default) rate
-        if isinstance(opt, GradientTransformation) and not isinstance(lr, str):
-            if opt.name not in OPTIMIZERS or opt.hyperparams is None:
-                raise HyperparameterError(
-                    "a hand-made optimizer chain carries its own learning rate; pass lr=None"
-                )
-            return {"optimizer": _with_lr(opt, lr)}
-        return {"optimizer": opt, "lr": lr}
+        self._check_training()
 
     def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
         """Targets encoded for the engine, and the number of model outputs K."""
@@ -154,7 +105,7 @@ class _BaseGD(BaseEstimator):
         self._check_params()
         first = not (partial and hasattr(self, "_theta"))
         is_regressor = isinstance(self, RegressorMixin)
-        X, y = _validated(self, X, y, reset=first, y_numeric=is_regressor)
+        X, y = validated(self, X, y, reset=first, y_numeric=is_regressor)
         target, n_outputs = self._targets(y, classes, first, partial)
         if first:
             loss = "softmax" if n_outputs > 1 else self.loss
@@ -162,45 +113,15 @@ class _BaseGD(BaseEstimator):
                 X.shape[1], n_outputs, loss, self.penalty, self.alpha, self.l1_ratio,
                 self.fit_intercept,
             )  # fmt: skip
-            self._scaler = self._fit_scaler(X)
-            self._theta, self._opt_state, self._lr_chosen = None, None, None
-            self._rng, self.t_ = self._seed(), 0
-        result = fit(
-            self._model, X, target, **self._engine_optimizer(first),
-            batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
-            tol=None if partial else self.tol, n_iter_no_change=self.n_iter_no_change,
-            early_stopping=bool(self.early_stopping) and not partial,
-            validation_fraction=self.validation_fraction, shuffle=bool(self.shuffle),
-            seed=self._rng, theta0=self._theta, opt_state=self._opt_state,
-            verbose=bool(self.verbose), scaler=self._scaler,
-        )  # fmt: skip
+            self._scaler = self._fit_scaler(X, center=self.fit_intercept)
+            self._start()
+        arguments = self._fit_arguments(first, partial)
+        result = fit(self._model, X, target, **arguments, scaler=self._scaler)
         self._store(result)
-        ran_out = result.status == "max_epochs" and not partial and self.tol is not None
-        if result.status == "diverged" or ran_out:
-            advice = "; raise max_epochs or tol" if ran_out else ""
-            message = f"{type(self).__name__}: {result.message}{advice}"
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
-
-    def _fit_scaler(self, X: Any) -> Scaler | None:
-        """μ and σ of the features (x′ = (x − μ)/σ is read on the fly by the kernels)."""
-        for attr in ("scaler_mean_", "scaler_scale_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        if not self.scale:
-            return None
-        scaler = measure_scaler(X, center=self.fit_intercept)
-        self.scaler_mean_, self.scaler_scale_ = scaler.mean, scaler.scale
-        return scaler
+        self._warn_unconverged(result, partial, stacklevel=3)
 
     def _store(self, result: FitResult) -> None:
-        self._theta, self._opt_state = result.theta, result.opt_state
-        if result.lr_chosen is not None:
-            self._lr_chosen = result.lr_chosen
-        self.n_iter_, self.t_ = result.n_epochs, self.t_ + result.n_steps
-        self.status_, self.message_ = result.status, result.message
-        self.history_ = result.history
-        last = result.history.lr[-1] if len(result.history) > 1 else math.nan
-        self.lr_ = float(result.lr_chosen if result.lr_chosen is not None else last)
+        self._store_status(result)
         coef, intercept = self._model.unpack(result.theta)
         coef, intercept = np.array(coef, dtype=np.float64), np.array(intercept, dtype=np.float64)
         if self._scaler is not None:  # fold the scaling in: w = w′/σ, b = b′ − μ·w
@@ -234,42 +155,9 @@ class _BaseGD(BaseEstimator):
     def _raw_decision(self, X: Any) -> Array:
         """X·coef_ᵀ + intercept_ on validated raw features, shape (m,) or (m, K)."""
         check_is_fitted(self)
-        X = _validated(self, X, reset=False)
+        X = validated(self, X, reset=False)
         z = scores(X, self.coef_, self.intercept_)
         return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
-
-
-def _validated(est: Any, X: Any, y: Any = "no_validation", **kwargs: Any) -> Any:
-    """scikit-learn's ``validate_data``, its errors raised as descend's :class:`DataError`.
-
-    Sparse X is refused in one line: the linear models train on dense arrays.
-    """
-    if _is_sparse(X):
-        raise DataError(
-            f"X is a sparse matrix ({type(X).__name__}); {type(est).__name__} needs dense "
-            "data: pass X.toarray() when it fits in memory"
-        )
-    try:
-        # scikit-learn's finiteness check sums X first: with |x| near 1e308 that sum overflows
-        # (and warns) before the exact check runs
-        with np.errstate(over="ignore", invalid="ignore"):
-            return validate_data(est, X, y, dtype=_DTYPES, **kwargs)
-    except ValueError as exc:  # (a TypeError, for objects that are not numbers, stays one)
-        if isinstance(exc, DataError):
-            raise
-        message = " ".join(str(exc).split())
-        first = message.split(". ")[0].rstrip(".")
-        if "NaN" in first or "infinity" in first:  # (the rest is a page of advice)
-            message = f"{first}; drop or impute those values, e.g. with SimpleImputer"
-        raise DataError(message) from exc
-
-
-def _is_sparse(X: Any) -> bool:
-    try:
-        import scipy.sparse
-    except ImportError:  # pragma: no cover - scikit-learn depends on SciPy
-        return False
-    return bool(scipy.sparse.issparse(X))
 
 
 class GDRegressor(RegressorMixin, _BaseGD):
@@ -515,32 +403,13 @@ n_features_in_, feature_names_in_
         return self
 
     def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int]:
-        try:
-            check_classification_targets(y)
-        except ValueError as exc:
-            raise DataError(f"{exc}; y must hold class labels") from None
-        if first and classes is None and partial:
-            raise DataError("classes must be passed on the first call to partial_fit")
-        labels = self.classes_ if not first else np.unique(y if classes is None else classes)
-        if not first and classes is not None and not np.array_equal(np.unique(classes), labels):
-            raise DataError(f"classes={classes!r} differs from classes_={labels!r}")
-        if len(labels) < 2:
-            raise DataError(
-                f"{type(self).__name__} needs samples of at least 2 classes, but the data "
-                f"contains only one class: {labels.tolist()!r}"
-            )
+        labels = class_labels(self, y, classes, first, partial)
         if self.loss == "hinge" and len(labels) > 2:
             raise DataError(
                 "Only binary classification is supported with loss='hinge': y has "
                 f"{len(labels)} classes; use loss='log_loss' or 'softmax' for multiclass"
             )
-        codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
-        unseen = labels[codes] != y
-        if np.any(unseen):
-            raise DataError(
-                f"y holds labels not in classes_ {labels.tolist()}: "
-                f"{np.unique(np.asarray(y)[unseen]).tolist()}"
-            )
+        codes = class_codes(labels, y)
         self.classes_ = labels
         if self.loss == "softmax" or len(labels) > 2:
             return codes, len(labels)
@@ -570,17 +439,9 @@ n_features_in_, feature_names_in_
     @available_if(_has_proba)
     def predict_log_proba(self, X: Any) -> Array:
         """Log-probabilities of the classes, shape (n_samples, n_classes), computed stably."""
-        z = self._raw_decision(X)
-        if z.ndim == 1:
-            return np.column_stack([log_expit(-z), log_expit(z)])
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_p: Array = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return log_p
+        return log_proba(self._raw_decision(X))
 
     @available_if(_has_proba)
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities σ(z) or softmax(z), shape (n_samples, n_classes); rows sum to 1."""
-        z = self._raw_decision(X)
-        if z.ndim == 1:
-            return np.column_stack([expit(-z), expit(z)])
-        return np.exp(self.predict_log_proba(X))
+        return proba(self._raw_decision(X))

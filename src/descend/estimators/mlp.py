@@ -24,64 +24,42 @@ fit ended, and ``history_.layer_grad_norms`` holds the per-layer gradient norms 
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from descend.base.checks import check_lr
-from descend.base.errors import HyperparameterError
-from descend.engine.batches import check_batch_size
+from descend.base.types import Array
 from descend.engine.fit import FitResult, fit
-from descend.estimators.linear import _BaseGD
+from descend.estimators.base import (
+    GDEstimator,
+    class_codes,
+    class_labels,
+    log_proba,
+    proba,
+    validated,
+)
 from descend.models.activations import get_activation
 from descend.models.init import check_init
+from descend.models.linear import labels
 from descend.models.mlp import MLP
-from descend.optim.rules import get_optimizer
+from descend.models.scaling import Scaler
 from descend.optim.transform import GradientTransformation
 
-Array = NDArray[np.float64]
-_DTYPES = [np.float64, np.float32]
 
-
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(GDEstimator):
     """What the regressor and the classifier share: parameters, scaling and the engine call."""
 
     hidden_layer_sizes: Sequence[int]
     activation: str
     init: str
     alpha: float
-    optimizer: str | GradientTransformation
-    lr: Any
-    batch_size: int | str
-    max_epochs: int
-    tol: float | None
-    n_iter_no_change: int
-    early_stopping: bool
-    validation_fraction: float
-    shuffle: bool
-    scale: bool
-    random_state: Any
-    verbose: int
     _model: MLP
-    _theta: Array | None
-    _opt_state: Any
-    _lr_chosen: float | None
-    _rng: np.random.Generator
-    _scaler: tuple[Array, Array] | None
-
-    # the random_state and optimizer handling of the linear estimators
-    _seed = _BaseGD._seed
-    _engine_optimizer = _BaseGD._engine_optimizer
+    _scaler: Scaler | None
 
     def __init__(
         self, *, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu",
@@ -100,19 +78,10 @@ class _BaseMLP(BaseEstimator):
         self.random_state, self.verbose = random_state, verbose
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        check_batch_size(self.batch_size)
         get_activation(self.activation)  # raises UnknownNameError naming the choices
         if self.init != "auto":
             check_init(self.init)
-        if not isinstance(self.optimizer, GradientTransformation):
-            get_optimizer(self.optimizer)
-        if isinstance(self.lr, str) and self.lr != "auto":
-            raise HyperparameterError(
-                f"{name}: lr={self.lr!r}; give a positive number, a schedule, 'auto' or None"
-            )
-        if self.lr is not None and not isinstance(self.lr, str):
-            check_lr(self.lr)
+        self._check_training()
 
     def _init_name(self) -> str:
         """``init="auto"``: He for ReLU, Xavier (Glorot) for the others."""
@@ -128,64 +97,30 @@ class _BaseMLP(BaseEstimator):
         self._check_params()
         first = not (partial and hasattr(self, "_theta"))
         is_regressor = isinstance(self, RegressorMixin)
-        X, y = validate_data(self, X, y, reset=first, dtype=_DTYPES, y_numeric=is_regressor)
+        X, y = validated(self, X, y, reset=first, y_numeric=is_regressor)
         target, n_outputs, loss = self._targets(y, classes, first, partial)
         if first:
-            self._rng, self.t_ = self._seed(), 0
+            self._start()
             sizes: Any = self.hidden_layer_sizes
             hidden = (sizes,) if isinstance(sizes, int | np.integer) else tuple(sizes)
             self._model = MLP(
                 X.shape[1], hidden, n_outputs, self.activation, loss, self._init_name(),
                 alpha=self.alpha, seed=int(self._rng.integers(2**31)),
             )  # fmt: skip
-            self._scaler = self._fit_scaler(X)
-            self._theta, self._opt_state, self._lr_chosen = None, None, None
+            self._scaler = self._fit_scaler(X, center=True)
         if self._scaler is not None:
             X = (X - self._scaler[0].astype(X.dtype)) / self._scaler[1].astype(X.dtype)
         # One BLAS thread: a small network's per-batch products are too small to gain from
         # threads, and on a busy machine waiting for them costs several times the product
         # (benchmarks/bench_mlp.py measures both).
         with threadpool_limits(limits=1, user_api="blas"):
-            result = self._fit(X, target, first, partial)
+            result = fit(self._model, X, target, **self._fit_arguments(first, partial))
         self._store(result)
-        ran_out = result.status == "max_epochs" and not partial and self.tol is not None
-        if result.status == "diverged" or ran_out:
-            advice = "; raise max_epochs or tol" if ran_out else ""
-            message = f"{type(self).__name__}: {result.message}{advice}"
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
-
-    def _fit(self, X: Any, target: Any, first: bool, partial: bool) -> FitResult:
-        return fit(
-            self._model, X, target, **self._engine_optimizer(first),
-            batch_size=self.batch_size, max_epochs=1 if partial else self.max_epochs,
-            tol=None if partial else self.tol, n_iter_no_change=self.n_iter_no_change,
-            early_stopping=bool(self.early_stopping) and not partial,
-            validation_fraction=self.validation_fraction, shuffle=bool(self.shuffle),
-            seed=self._rng, theta0=self._theta, opt_state=self._opt_state,
-            verbose=bool(self.verbose),
-        )  # fmt: skip
-
-    def _fit_scaler(self, X: Any) -> tuple[Array, Array] | None:
-        for attr in ("scaler_mean_", "scaler_scale_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        if not self.scale:
-            return None
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
-        scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
-        self.scaler_mean_, self.scaler_scale_ = mean, scale
-        return mean, scale
+        self._warn_unconverged(result, partial, stacklevel=3)
 
     def _store(self, result: FitResult) -> None:
-        self._theta, self._opt_state = result.theta, result.opt_state
-        if result.lr_chosen is not None:
-            self._lr_chosen = result.lr_chosen
-        self.n_iter_, self.t_ = result.n_epochs, self.t_ + result.n_steps
-        self.status_, self.message_ = result.status, result.message
-        self.history_, self.loss_ = result.history, result.loss
-        last = result.history.lr[-1] if len(result.history) > 1 else math.nan
-        self.lr_ = float(result.lr_chosen if result.lr_chosen is not None else last)
+        self._store_status(result)
+        self.loss_ = result.loss
         params = [(W.copy(), b.copy()) for W, b in self._model.unpack(result.theta)]
         if self._scaler is not None:  # fold the scaling into layer 1: W = W′/σ, b = b′ − μ·W
             mean, scale = self._scaler
@@ -200,7 +135,7 @@ class _BaseMLP(BaseEstimator):
     def _scores(self, X: Any) -> Array:
         """The output scores on validated raw features, shape (m,) or (m, K)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        X = validated(self, X, reset=False)
         theta = self._model.pack(list(zip(self.coefs_, self.intercepts_, strict=True)))
         return self._model.decision(theta, X)
 
@@ -341,24 +276,8 @@ class GDMLPClassifier(ClassifierMixin, _BaseMLP):
         return self
 
     def _targets(self, y: Any, classes: Any, first: bool, partial: bool) -> tuple[Any, int, str]:
-        check_classification_targets(y)
-        if first and classes is None and partial:
-            raise ValueError("classes must be passed on the first call to partial_fit")
-        labels = self.classes_ if not first else np.unique(y if classes is None else classes)
-        if not first and classes is not None and not np.array_equal(np.unique(classes), labels):
-            raise ValueError(f"classes={classes!r} differs from classes_={labels!r}")
-        if len(labels) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes, but the data "
-                f"contains only one class: {labels.tolist()!r}"
-            )
-        codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
-        unseen = labels[codes] != y
-        if np.any(unseen):
-            raise ValueError(
-                f"y holds labels not in classes_ {labels.tolist()}: "
-                f"{np.unique(np.asarray(y)[unseen]).tolist()}"
-            )
+        labels = class_labels(self, y, classes, first, partial)
+        codes = class_codes(labels, y)
         self.classes_ = labels
         if len(labels) > 2:
             return codes, len(labels), "softmax"
@@ -366,23 +285,12 @@ class GDMLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,)."""
-        z = self._scores(X)
-        idx = (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
-        labels: NDArray[Any] = self.classes_[idx]
-        return labels
+        return labels(self._scores(X), self.classes_)
 
     def predict_log_proba(self, X: Any) -> Array:
         """Log-probabilities of the classes, shape (n_samples, n_classes), computed stably."""
-        z = self._scores(X)
-        if z.ndim == 1:
-            return np.column_stack([log_expit(-z), log_expit(z)])
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_p: Array = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return log_p
+        return log_proba(self._scores(X))
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape (n_samples, n_classes); each row sums to 1."""
-        z = self._scores(X)
-        if z.ndim == 1:
-            return np.column_stack([expit(-z), expit(z)])
-        return np.exp(self.predict_log_proba(X))
+        return proba(self._scores(X))

@@ -10,16 +10,15 @@ then standardise every chunk as it is read.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from descend.base.errors import DataError
 from descend.base.types import Array
 from descend.engine.train import fit
 from descend.models.linear import LinearModel
+from descend.models.scaling import Scaler, from_moments
 
 
 def is_source(X: Any) -> bool:
@@ -96,8 +95,7 @@ def train_source(
         est._model = LinearModel(src.n_features, n_outputs, loss, est.penalty, est.alpha,
                                  est.l1_ratio, est.fit_intercept)  # fmt: skip
         est._scaler = _scaler(est, moments)
-        est._theta, est._opt_state, est._lr_chosen = None, None, None
-        est._rng, est.t_ = est._seed(), 0
+        est._start()
         est.n_features_in_ = src.n_features
     elif est._model.n_features != src.n_features:
         raise DataError(
@@ -118,23 +116,13 @@ def train_source(
         verbose=bool(est.verbose), checkpoint=checkpoint, resume=resume,
     )  # fmt: skip
     est._store(result)
-    ran_out = result.status == "max_epochs" and not partial and est.tol is not None
-    if result.status == "diverged" or ran_out:
-        advice = "; raise max_epochs or tol" if ran_out else ""
-        warnings.warn(f"{type(est).__name__}: {result.message}{advice}", ConvergenceWarning,
-                      stacklevel=4)  # fmt: skip
+    est._warn_unconverged(result, partial, stacklevel=4)
 
 
-def _scaler(est: Any, moments: Any) -> tuple[Array, Array] | None:
-    for attr in ("scaler_mean_", "scaler_scale_"):
-        if hasattr(est, attr):
-            delattr(est, attr)
+def _scaler(est: Any, moments: Any) -> Scaler | None:
     if moments is None:
-        return None
+        return est._keep_scaler(None)
     mean, m2, n = moments
     if not est.fit_intercept:  # no intercept to absorb a shift: scale only, σ² = Σx²/m
         m2, mean = m2 + n * mean**2, np.zeros_like(mean)
-    scale = np.sqrt(m2 / n)
-    scale[~(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
-    est.scaler_mean_, est.scaler_scale_ = mean, scale
-    return mean, scale
+    return est._keep_scaler(from_moments(mean, m2, n))

@@ -180,6 +180,16 @@ def _source(
     return p, fmt, _resolve_columns(read_table_columns(p), target, features, p)
 
 
+def _read_rows(path: str, fmt: str, columns: Sequence[str]) -> Any:
+    """The columns of the file as a pyarrow table; a file with no data row is a DataError."""
+    from descend.io.read import _read
+
+    table = _read(path, fmt, columns)
+    if table.num_rows == 0:
+        raise _no_rows(path)
+    return table
+
+
 def load_table(
     path: PathLike,
     target: str,
@@ -230,14 +240,11 @@ def load_table(
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.read import _read
     from descend.io.validate import _arrays, _float_dtype, _Rows
 
     dt = _float_dtype(dtype)
     p, fmt, chosen = _source(path, target, features)
-    table = _read(p, fmt, [*chosen, target])
-    if table.num_rows == 0:
-        raise _no_rows(p)
+    table = _read_rows(p, fmt, [*chosen, target])
     X, y = _arrays(table, chosen, target, dt, _Rows(p))
     return Table(X=X, y=y, feature_names=chosen, target_name=target, path=p)
 
@@ -294,14 +301,11 @@ def load_features(
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.read import _read
     from descend.io.validate import _features, _float_dtype, _Rows
 
     dt = _float_dtype(dtype)
     p, fmt, chosen = _source(path, None, features)
-    table = _read(p, fmt, chosen)
-    if table.num_rows == 0:
-        raise _no_rows(p)
+    table = _read_rows(p, fmt, chosen)
     return _features(table, chosen, dt, _Rows(p)), chosen
 
 
@@ -330,13 +334,9 @@ def load_columns(path: PathLike) -> tuple[tuple[str, ...], list[list[Any]]]:
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.read import _read
-
     p, fmt = _checked_path(path)
     names = read_table_columns(p)
-    table = _read(p, fmt, names)
-    if table.num_rows == 0:
-        raise _no_rows(p)
+    table = _read_rows(p, fmt, names)
     return tuple(names), [table.column(i).to_pylist() for i in range(table.num_columns)]
 
 

@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from descend.base.errors import DataError, HyperparameterError, ShapeError
 from descend.base.types import Array
 from descend.models.losses import Loss, get_loss
-from descend.models.model import Model
+from descend.models.model import EmpiricalRisk, Model
 
 Penalty = Literal["l2", "l1", "elasticnet"] | None
 PENALTIES = (None, "l2", "l1", "elasticnet")
@@ -69,7 +69,7 @@ def _floating(X: Any) -> NDArray[np.floating[Any]]:
 
 
 @dataclass(frozen=True)
-class LinearModel:
+class LinearModel(EmpiricalRisk):
     """A linear model z = X·w + b with a loss and a penalty, on a flat parameter vector θ.
 
     Parameters
@@ -104,16 +104,7 @@ class LinearModel:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise HyperparameterError(f"{name}={value!r} must be a whole number >= 1")
-        multiclass = self.loss_fn.task == "multiclass"
-        if multiclass and self.n_outputs < 2:
-            raise HyperparameterError(
-                f"the {self.loss_fn.name} loss needs n_outputs >= 2 classes, got {self.n_outputs}"
-            )
-        if not multiclass and self.n_outputs != 1:
-            raise HyperparameterError(
-                f"the {self.loss_fn.name} loss has one output; n_outputs={self.n_outputs} "
-                "needs loss='softmax'"
-            )
+        self._check_outputs()
         if self.penalty not in PENALTIES:
             raise HyperparameterError(
                 f"penalty={self.penalty!r}; choose None, 'l2', 'l1' or 'elasticnet'"
@@ -125,12 +116,6 @@ class LinearModel:
             raise HyperparameterError(f"alpha={alpha!r} must be finite and >= 0")
         if not 0.0 <= self.l1_ratio <= 1.0:
             raise HyperparameterError(f"l1_ratio={self.l1_ratio!r} must be in [0, 1]")
-
-    @property
-    def loss_fn(self) -> Loss:
-        """The loss as a :class:`Loss` object (``loss`` is converted on construction)."""
-        assert isinstance(self.loss, Loss)
-        return self.loss
 
     @property
     def n_intercepts(self) -> int:
@@ -225,15 +210,6 @@ class LinearModel:
             rho = self.l1_ratio
             grad[self.n_intercepts :] = self.alpha * (rho * np.sign(w) + (1.0 - rho) * w)
         return grad
-
-    def loss_value(self, theta: Array, X: Any, y: Any) -> float:
-        """J(θ) = mean loss over the rows given + R(w)."""
-        z = self.decision(theta, X)
-        return float(np.mean(self.loss_fn.value(z, y))) + self.penalty_value(theta)
-
-    def gradient(self, theta: Array, X: Any, y: Any) -> Array:
-        """∇J(θ): [mean δ, Xᵀδ/m] + ∇R, with δ = ∂l/∂z per sample."""
-        return self.value_and_grad(theta, X, y, value=False)[1]
 
     def value_and_grad(
         self, theta: Array, X: Any, y: Any, *, value: bool = True

@@ -50,6 +50,7 @@ from descend.base.types import Array
 from descend.models.activations import Activation, get_activation, identity
 from descend.models.init import check_init, initialise
 from descend.models.losses import Loss, get_loss
+from descend.models.model import EmpiricalRisk
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _whole(name: str, value: Any) -> int:
 
 
 @dataclass(frozen=True)
-class MLP:
+class MLP(EmpiricalRisk):
     """A multilayer perceptron: dense layers of ``hidden`` units, then K outputs.
 
     Parameters
@@ -171,16 +172,7 @@ class MLP:
             )
         object.__setattr__(self, "hidden", tuple(_whole("hidden", h) for h in self.hidden))
         object.__setattr__(self, "loss", get_loss(self.loss))
-        multiclass = self.loss_fn.task == "multiclass"
-        if multiclass and self.n_outputs < 2:
-            raise HyperparameterError(
-                f"the {self.loss_fn.name} loss needs n_outputs >= 2 classes, got {self.n_outputs}"
-            )
-        if not multiclass and self.n_outputs != 1:
-            raise HyperparameterError(
-                f"the {self.loss_fn.name} loss has one output; n_outputs={self.n_outputs} "
-                "needs loss='softmax'"
-            )
+        self._check_outputs()
         object.__setattr__(self, "init", check_init(self.init))
         check_positive("init_scale", self.init_scale)
         check_positive("alpha", self.alpha, allow_zero=True)
@@ -208,12 +200,6 @@ class MLP:
 
     #: The layers, input side first (built from the widths on construction).
     layers: tuple[Dense, ...] = field(init=False, repr=False, compare=False, default=())
-
-    @property
-    def loss_fn(self) -> Loss:
-        """The loss as a :class:`Loss` object (``loss`` is converted on construction)."""
-        assert isinstance(self.loss, Loss)
-        return self.loss
 
     @property
     def n_params(self) -> int:
@@ -289,15 +275,6 @@ class MLP:
             return 0.0
         return 0.5 * self.alpha * sum(float(theta[ly.weights] @ theta[ly.weights])
                                       for ly in self.layers)  # fmt: skip
-
-    def loss_value(self, theta: Array, X: Any, y: Any) -> float:
-        """J(θ) = mean loss over the rows given + α/2·Σ‖Wˡ‖²."""
-        z = self.decision(theta, X)
-        return float(np.mean(self.loss_fn.value(z, y))) + self.penalty_value(theta)
-
-    def gradient(self, theta: Array, X: Any, y: Any) -> Array:
-        """∇J(θ) by backpropagation."""
-        return self.value_and_grad(theta, X, y, value=False)[1]
 
     def value_and_grad(
         self, theta: Array, X: Any, y: Any, *, value: bool = True

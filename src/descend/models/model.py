@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import numpy as np
+
+from descend.base.errors import HyperparameterError
 from descend.base.types import Array
 from descend.models.losses import Loss
 
@@ -58,3 +61,58 @@ class Model(Protocol):
     ) -> tuple[float, Array]:
         """``(J(θ), ∇J(θ))`` (J is NaN with ``value=False``)."""
         ...
+
+
+class EmpiricalRisk:
+    """What :class:`~descend.models.linear.LinearModel` and :class:`~descend.models.mlp.MLP`
+    share: the empirical risk of a loss on the model's output scores z(θ, X),
+
+        J(θ) = (1/m)·Σᵢ l(zᵢ, yᵢ) + R(θ),
+
+    from a subclass's ``decision`` (z), ``penalty_value`` (R) and ``value_and_grad``.
+    """
+
+    loss: Loss | str
+    n_outputs: int
+
+    @property
+    def loss_fn(self) -> Loss:
+        """The loss as a :class:`Loss` object (``loss`` is converted on construction)."""
+        assert isinstance(self.loss, Loss)
+        return self.loss
+
+    def _check_outputs(self) -> None:
+        """K ≥ 2 outputs for a multiclass loss, K = 1 for every other loss."""
+        multiclass = self.loss_fn.task == "multiclass"
+        if multiclass and self.n_outputs < 2:
+            raise HyperparameterError(
+                f"the {self.loss_fn.name} loss needs n_outputs >= 2 classes, got {self.n_outputs}"
+            )
+        if not multiclass and self.n_outputs != 1:
+            raise HyperparameterError(
+                f"the {self.loss_fn.name} loss has one output; n_outputs={self.n_outputs} "
+                "needs loss='softmax'"
+            )
+
+    def decision(self, theta: Array, X: Any) -> Array:
+        """The output scores z, shape (m,) for K = 1, else (m, K)."""
+        raise NotImplementedError
+
+    def penalty_value(self, theta: Array) -> float:
+        """R(θ), the penalty of the weights."""
+        raise NotImplementedError
+
+    def value_and_grad(
+        self, theta: Array, X: Any, y: Any, *, value: bool = True
+    ) -> tuple[float, Array]:
+        """``(J(θ), ∇J(θ))`` (J is NaN with ``value=False``)."""
+        raise NotImplementedError
+
+    def loss_value(self, theta: Array, X: Any, y: Any) -> float:
+        """J(θ) = mean loss over the rows given + R(θ)."""
+        z = self.decision(theta, X)
+        return float(np.mean(self.loss_fn.value(z, y))) + self.penalty_value(theta)
+
+    def gradient(self, theta: Array, X: Any, y: Any) -> Array:
+        """∇J(θ) over the rows given."""
+        return self.value_and_grad(theta, X, y, value=False)[1]
