@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import descend
-from descend.base.errors import DataError, DescendError, ExpressionError, HyperparameterError
+from descend import DataError, DescendError, ExpressionError, HyperparameterError
 from descend.io.model_files import predict, read_document
 from descend.main import app
 from descend.objectives import bounded

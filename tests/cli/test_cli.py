@@ -20,11 +20,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import descend
-from descend.estimators.linear import GDClassifier, GDRegressor
-from descend.io.datasets import load_dataset
+from descend import FUNCTIONS, OPTIMIZERS, GDClassifier, GDRegressor, function, load_dataset
 from descend.main import app
-from descend.objectives.functions import FUNCTIONS, function
-from descend.optim.rules import OPTIMIZERS
 
 runner = CliRunner()
 

@@ -19,8 +19,8 @@ import pytest
 from PIL import Image, ImageSequence
 from rich.console import Console
 
+from descend import function
 from descend.demo.tour import run_demo
-from descend.objectives.functions import function
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import descend
-from descend.engine.strategies import random_restarts, simulated_annealing
+from descend import random_restarts, simulated_annealing
 
 
 def test_minimize_sphere_in_five_dimensions_is_the_closed_form():

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import descend
-from descend.base.errors import DescendError
+from descend import DescendError
 
 leaves = st.sampled_from(VARIABLES + NUMBERS + CONSTANTS)
 formulas = st.recursive(

@@ -7,18 +7,25 @@ import pytest
 from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from descend.base.errors import DataError, HyperparameterError, ShapeError
-from descend.engine.batches import EpochOrder, batches, epoch_order, train_validation_split
-from descend.engine.fit import EpochInfo, fit, lr_range_test, run_epoch
-from descend.models.linear import (
+from descend import (
+    OPTIMIZERS,
+    DataError,
+    HyperparameterError,
+    ShapeError,
+    adam,
+    chain,
+    clip,
+    fit,
     linear_regression,
     linear_svm,
     logistic_regression,
+    scale_by_learning_rate,
+    sgd,
     softmax_regression,
+    time_decay,
 )
-from descend.optim.rules import OPTIMIZERS, adam, sgd
-from descend.optim.schedules import time_decay
-from descend.optim.transform import chain, clip, scale_by_learning_rate
+from descend.engine.batches import EpochOrder, batches, epoch_order, train_validation_split
+from descend.engine.fit import EpochInfo, lr_range_test, run_epoch
 
 HOURS = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
 SCORES = np.array([2.0, 4.0, 5.0, 4.0, 5.0])

@@ -7,13 +7,21 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from descend.base.errors import HyperparameterError
-from descend.engine.fit import fit
-from descend.models.linear import linear_regression
-from descend.models.mlp import MLP
-from descend.optim.rules import OPTIMIZERS, get_optimizer
-from descend.optim.schedules import cosine, step_decay, time_decay
-from descend.optim.transform import chain, clip, clip_norm, scale_by_learning_rate
+from descend import (
+    MLP,
+    OPTIMIZERS,
+    HyperparameterError,
+    chain,
+    clip,
+    clip_norm,
+    cosine,
+    fit,
+    get_optimizer,
+    linear_regression,
+    scale_by_learning_rate,
+    step_decay,
+    time_decay,
+)
 
 X, Y = make_moons(200, noise=0.15, random_state=0)
 Y = Y.astype(float)

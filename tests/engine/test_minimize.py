@@ -15,8 +15,7 @@ import pytest
 from support import run_square, square, square_grad
 
 import descend
-from descend import DescendError, ExpressionError, HyperparameterError, ShapeError, Step
-from descend.objectives.expression import expression
+from descend import DescendError, ExpressionError, HyperparameterError, ShapeError, Step, expression
 from descend.optim.line_search import ARMIJO_C
 
 # --------------------------------------------------------------------------------------------

@@ -23,8 +23,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from descend.estimators.linear import GDClassifier, GDRegressor
-from descend.optim.rules import adam
+from descend import GDClassifier, GDRegressor, adam
 
 ESTIMATORS = [
     GDRegressor(),

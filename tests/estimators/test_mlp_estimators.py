@@ -13,8 +13,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from descend.base.errors import UnknownNameError
-from descend.estimators.mlp import GDMLPClassifier, GDMLPRegressor
+from descend import GDMLPClassifier, GDMLPRegressor, UnknownNameError
 
 SMALL = {"hidden_layer_sizes": (8,), "lr": 0.01, "batch_size": 32, "random_state": 0}
 ESTIMATORS = [

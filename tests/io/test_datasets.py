@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descend.base.errors import UnknownNameError
-from descend.io.datasets import DATASETS, _csv_text, _write_bundled, load_dataset
-from descend.io.table import Table
+from descend import DATASETS, Table, UnknownNameError, load_dataset
+from descend.io.datasets import _csv_text, _write_bundled
 
 SHAPES = {
     "hours_studied": (5, 1),

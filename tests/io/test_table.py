@@ -12,15 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import FORMATS, write
 
-from descend.base.errors import DataError, ShapeError
-from descend.io.table import (
-    SUPPORTED_EXTENSIONS,
-    Table,
-    iter_batches,
-    load_features,
-    load_table,
-    read_table_columns,
-)
+from descend import DataError, ShapeError, Table, iter_batches, load_features, load_table
+from descend.io.table import SUPPORTED_EXTENSIONS, read_table_columns
 
 # --------------------------------------------------------------------------------------------
 # Values

@@ -11,10 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from support import FORMATS, write
 
-from descend.base.errors import DataError, ShapeError
-from descend.io.table import (
-    load_table,
-)
+from descend import DataError, ShapeError, load_table
 
 # --------------------------------------------------------------------------------------------
 # Errors

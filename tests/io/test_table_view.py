@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from descend.io.table import Table
+from descend import Table
 
 
 def test_table_shows_its_first_rows() -> None:

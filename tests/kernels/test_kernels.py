@@ -8,20 +8,33 @@ from typing import Any
 import numpy as np
 import pytest
 
-from descend.base.errors import HyperparameterError
+from descend import (
+    HyperparameterError,
+    LinearModel,
+    adagrad,
+    adam,
+    adamw,
+    chain,
+    clip,
+    fit,
+    get_loss,
+    momentum,
+    rmsprop,
+    scale_by_learning_rate,
+    sgd,
+    step_decay,
+    time_decay,
+)
 from descend.engine.batches import EpochOrder
 from descend.engine.compiled_fit import CompiledEpoch, full_loss_and_grad, kernel_for
-from descend.engine.fit import fit, run_epoch
+from descend.engine.fit import run_epoch
 from descend.kernels import fit as _kernels
 from descend.kernels import passes as _passes
 from descend.kernels import update as _update
 from descend.kernels.fit import n_blocks
-from descend.models.linear import L2, NO_PENALTY, PENALTY_CODES, LinearModel
-from descend.models.losses import LOSS_CODES, SquaredLoss, dz_scalar, get_loss, value_scalar
+from descend.models.linear import L2, NO_PENALTY, PENALTY_CODES
+from descend.models.losses import LOSS_CODES, SquaredLoss, dz_scalar, value_scalar
 from descend.models.scaling import fit_scaler
-from descend.optim.rules import adagrad, adam, adamw, momentum, rmsprop, sgd
-from descend.optim.schedules import step_decay, time_decay
-from descend.optim.transform import chain, clip, scale_by_learning_rate
 
 LOSSES = ["squared", "mse", "absolute", "huber", "log_loss", "hinge", "softmax"]
 RULES = {

@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from descend.base.errors import HyperparameterError, UnknownNameError
+from descend import LOSSES, HyperparameterError, Loss, UnknownNameError, get_loss
 from descend.models.losses import (
-    LOSSES,
     HuberLoss,
-    Loss,
     absolute,
-    get_loss,
     hinge,
     huber,
     log_loss,

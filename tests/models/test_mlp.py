@@ -8,11 +8,17 @@ import math
 import numpy as np
 import pytest
 
-from descend.base.errors import DataError, HyperparameterError, ShapeError, UnknownNameError
-from descend.models.activations import ACTIVATIONS, get_activation
+from descend import (
+    ACTIVATIONS,
+    MLP,
+    DataError,
+    HyperparameterError,
+    LinearModel,
+    ShapeError,
+    UnknownNameError,
+)
+from descend.models.activations import get_activation
 from descend.models.init import initialise
-from descend.models.linear import LinearModel
-from descend.models.mlp import MLP
 
 ACTS = ["identity", "sigmoid", "tanh", "relu"]
 RNG = np.random.default_rng(7)

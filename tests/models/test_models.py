@@ -7,16 +7,17 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from descend.base.errors import DataError, HyperparameterError, ShapeError
-from descend.models.linear import (
+from descend import (
+    DataError,
+    HyperparameterError,
     LinearModel,
-    check_data,
-    check_theta,
+    ShapeError,
     linear_regression,
     linear_svm,
     logistic_regression,
     softmax_regression,
 )
+from descend.models.linear import check_data, check_theta
 
 RNG = np.random.default_rng(42)
 X = RNG.normal(size=(30, 4))

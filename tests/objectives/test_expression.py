@@ -10,17 +10,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from descend.base.errors import DescendError, ExpressionError, ShapeError
+from descend import DescendError, Expression, ExpressionError, Objective, ShapeError, expression
 from descend.objectives.expression import (
     MAX_DEPTH,
     MAX_DIGITS,
     MAX_EXPONENT,
     MAX_LENGTH,
     MAX_VARIABLES,
-    Expression,
-    expression,
 )
-from descend.objectives.objective import Objective
 
 ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
 

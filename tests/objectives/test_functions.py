@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from descend.base.errors import (
+from descend import (
+    FUNCTIONS,
+    BuiltinFunction,
     DescendError,
     HyperparameterError,
+    Objective,
     ShapeError,
     UnknownNameError,
+    function,
 )
-from descend.objectives.functions import FUNCTIONS, BuiltinFunction, function
-from descend.objectives.objective import Objective
 
 ND = {"sphere", "rosenbrock", "rastrigin", "ackley"}
 

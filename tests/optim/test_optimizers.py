@@ -26,11 +26,11 @@ from descend import (
     adagrad,
     adam,
     adamw,
+    expression,
     momentum,
     rmsprop,
     sgd,
 )
-from descend.objectives.expression import expression
 
 # --------------------------------------------------------------------------------------------
 # Test functions with hand-written gradients (independent of descend's expression module).

@@ -9,10 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from descend.base.errors import DescendError, ShapeError
-from descend.engine.fit import fit
-from descend.models.linear import linear_regression
-from descend.models.mlp import MLP
+from descend import MLP, DescendError, ShapeError, fit, linear_regression
 from descend.plots import plot_layer_grad_norms, plot_layer_profile, save_figure
 
 RNG = np.random.default_rng(0)

@@ -23,8 +23,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
 import descend
-from descend import plots
-from descend.base.errors import DescendError
+from descend import DescendError, plots
 from descend.plots import animation as _plot_animation
 
 
