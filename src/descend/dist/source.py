@@ -45,7 +45,7 @@ from descend.base.types import Array
 from descend.engine.batches import BatchSize, epoch_order
 from descend.engine.checkpoint import flatten_state, unflatten_state
 from descend.engine.chunked import ChunkHook, fit_chunked, full_batch_step, without_penalty
-from descend.engine.fit import EpochOutput, FitResult, _engine
+from descend.engine.fit import EpochOutput, FitResult, choose_engine
 from descend.models.linear import LinearModel, check_data
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation
@@ -57,7 +57,7 @@ def partial_sums(
     """(mₖ, mₖ·Jₖ⁰, mₖ·∇Jₖ⁰) of one partition: its loss sums without the penalty."""
     X, y = check_data(model, X, y)
     bare = without_penalty(model)
-    f, g = _engine(kernel, bare, get_optimizer("sgd", 1.0), X)[1](theta, X, y)
+    f, g = choose_engine(kernel, bare, get_optimizer("sgd", 1.0), X)[1](theta, X, y)
     return len(X), len(X) * f, len(X) * g
 
 
@@ -68,7 +68,7 @@ def local_epoch(
     """One epoch of mini-batch updates over one partition's rows (run on a worker)."""
     X, y = check_data(model, X, y)
     order = epoch_order(len(X), batch_size, np.random.default_rng(seed), shuffle)
-    out = _engine(kernel, model, opt, X)[0](model, X, y, theta, opt, state, order)
+    out = choose_engine(kernel, model, opt, X)[0](model, X, y, theta, opt, state, order)
     return out.theta, out.state, out.n_steps, out.finite
 
 

@@ -53,15 +53,15 @@ from descend.engine.fit import (
     FitHistory,
     FitResult,
     FitStatus,
-    _check_loop_args,
     _diverged_message,
-    _engine,
     _print_epoch,
     _rate_at,
-    _with_lr,
     armijo_step,
+    check_epoch_args,
+    choose_engine,
     lr_range_test,
     run_epoch,
+    with_lr,
     worth_compiling,
 )
 from descend.engine.stopping import FINE, divergence, tol_count
@@ -129,7 +129,7 @@ def chunked_value_and_grad(
     probe = get_optimizer("sgd", 1.0)
     f, g, m = 0.0, np.zeros(model.n_params), 0
     for Xc, yc in chunks:
-        fc, gc = _engine(kernel, bare, probe, Xc)[1](theta, Xc, yc)
+        fc, gc = choose_engine(kernel, bare, probe, Xc)[1](theta, Xc, yc)
         f += len(Xc) * fc
         g += len(Xc) * gc
         m += len(Xc)
@@ -159,7 +159,7 @@ def run_chunks(
 
     def run(X: Any, y: Any) -> bool:
         nonlocal theta, state, n
-        runner = _engine(kernel, model, opt, X)[0] if not record else run_epoch
+        runner = choose_engine(kernel, model, opt, X)[0] if not record else run_epoch
         out = runner(model, X, y, theta, opt, state, EpochOrder(len(X), b), record=record)
         n += out.n_steps
         theta, state = out.theta, out.state
@@ -222,7 +222,7 @@ class ArrayData:
         return self.X, self.y
 
     def value_and_grad(self, model: LinearModel, theta: Array, kernel: Any) -> tuple[float, Array]:
-        evaluate = _engine(kernel, model, get_optimizer("sgd", 1.0), self.X)[1]
+        evaluate = choose_engine(kernel, model, get_optimizer("sgd", 1.0), self.X)[1]
         return evaluate(theta, self.X, self.y)
 
     def run_epoch(
@@ -231,7 +231,7 @@ class ArrayData:
         kernel: Any, record: bool, skip: int, carry: tuple[Any, Any] | None,
         on_chunk: ChunkHook | None,
     ) -> EpochOutput:  # fmt: skip
-        runner = _engine(kernel, model, opt, self.X)[0]
+        runner = choose_engine(kernel, model, opt, self.X)[0]
         order = epoch_order(self.n_rows, batch_size, rng, shuffle)
         return runner(model, self.X, self.y, theta, opt, state, order, record=record)
 
@@ -277,7 +277,7 @@ def fit_chunked(
     """
     del unused  # validation_fraction: early stopping needs the rows in memory
     size = check_batch_size(batch_size)
-    _check_loop_args(max_epochs, tol, n_iter_no_change)
+    check_epoch_args(max_epochs, tol, n_iter_no_change)
     if early_stopping:
         raise HyperparameterError(
             "early_stopping is not available with checkpoints, file sources or Dask (no rows "
@@ -297,12 +297,12 @@ def fit_chunked(
     saved = _resume(ck, prints, resume)
     lr_chosen = saved["lr_chosen"] if saved else None
     if line_search:
-        opt = _with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
+        opt = with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
     elif auto:
         if lr_chosen is None:
             X0, y0 = data.head()
             lr_chosen = lr_range_test(model, X0, y0, start_theta, optimizer, size, rng, shuffle)
-        opt = _with_lr(optimizer, lr_chosen)
+        opt = with_lr(optimizer, lr_chosen)
     elif isinstance(optimizer, GradientTransformation):
         if lr != 0.01:
             get_optimizer(optimizer, lr)  # type: ignore[arg-type]  # raises: lr given twice

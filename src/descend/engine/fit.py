@@ -115,7 +115,7 @@ class EpochInfo(NamedTuple):
 Evaluator = Callable[[Array, Any, Any], tuple[float, Array]]
 
 
-def _with_lr(optimizer: str | GradientTransformation, lr: LearningRate) -> GradientTransformation:
+def with_lr(optimizer: str | GradientTransformation, lr: LearningRate) -> GradientTransformation:
     """The optimizer rebuilt with learning rate ``lr`` (a name, or a named transform)."""
     if isinstance(optimizer, str):
         return get_optimizer(optimizer, lr)
@@ -150,7 +150,7 @@ def lr_range_test(
     def schedule(t: int) -> float:
         return float(lr_min * (lr_max / lr_min) ** (min(t, n_steps - 1) / (n_steps - 1)))
 
-    opt = _with_lr(optimizer, schedule)
+    opt = with_lr(optimizer, schedule)
     state, theta = opt.init(theta), theta.copy()
     probe = np.sort(rng.choice(len(X), size=min(len(X), 1024), replace=False))
     X_probe, y_probe = rows(probe), y[probe]
@@ -266,7 +266,7 @@ def fit(
     """
     X, y = check_data(model, X, y)
     size = check_batch_size(batch_size)
-    _check_loop_args(max_epochs, tol, n_iter_no_change)
+    check_epoch_args(max_epochs, tol, n_iter_no_change)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     theta = check_theta(model, theta0)
     auto = isinstance(lr, str)
@@ -281,10 +281,10 @@ def fit(
     line_search = auto and size == "full"
     lr_chosen: float | None = None
     if line_search:
-        opt = _with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
+        opt = with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
     elif auto:
         lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle, scaler=scaler)
-        opt = _with_lr(optimizer, lr_chosen)
+        opt = with_lr(optimizer, lr_chosen)
     elif isinstance(optimizer, GradientTransformation):
         if lr != 0.01:
             get_optimizer(optimizer, lr)  # type: ignore[arg-type]  # raises: lr given twice
@@ -297,7 +297,7 @@ def fit(
     state = opt.init(theta) if opt_state is None else opt_state
     if kernel is None and not worth_compiling(X, size, max_epochs):
         kernel = False
-    runner, evaluate, compiled = _engine(kernel, model, opt, X, scaler)
+    runner, evaluate, compiled = choose_engine(kernel, model, opt, X, scaler)
     if scaler is not None and not compiled:
         X = standardise(X, scaler)  # the NumPy reference trains on one standardised copy
     alpha = 1.0  # the line search's last accepted step
@@ -345,7 +345,7 @@ def worth_compiling(X: Any, size: Any, max_epochs: int) -> bool:
     return seconds >= COMPILE_MIN_SECONDS
 
 
-def _engine(
+def choose_engine(
     kernel: Any, model: Model, opt: GradientTransformation, X: Any,
     scaler: Scaler | None = None,
 ) -> tuple[EpochRunner, Evaluator, bool]:  # fmt: skip
@@ -499,7 +499,7 @@ def _print_epoch(epoch: int, f: float, val: float, gnorm: float, lr: float) -> N
     print(text + f"  grad_norm {gnorm:<10.3e}  lr {lr:.3g}")
 
 
-def _check_loop_args(max_epochs: Any, tol: Any, n_iter_no_change: Any) -> None:
+def check_epoch_args(max_epochs: Any, tol: Any, n_iter_no_change: Any) -> None:
     whole = (("max_epochs", max_epochs, 0), ("n_iter_no_change", n_iter_no_change, 1))
     for name, value, low in whole:
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:

@@ -144,7 +144,7 @@ def minimize(
         raise HyperparameterError(
             f"lr={lr!r} is not understood; give a number, a schedule or 'auto'"
         )
-    _check_loop_args(max_iter, tol, patience, log_every)
+    check_loop_args(max_iter, tol, patience, log_every)
     if auto:
         opt = get_optimizer(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
         lr_value: LearningRate | None = None
@@ -273,7 +273,7 @@ def _optimizer_lr(optimizer: Any, lr: Any) -> LearningRate | None:
     return hyperparams.get("lr")
 
 
-def _check_loop_args(max_iter: Any, tol: Any, patience: Any, log_every: Any) -> None:
+def check_loop_args(max_iter: Any, tol: Any, patience: Any, log_every: Any) -> None:
     from descend.base.errors import HyperparameterError
 
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 0:

@@ -23,7 +23,7 @@ import numpy as np
 from descend.base.checks import check_memory, check_positive
 from descend.base.errors import HyperparameterError, ShapeError
 from descend.base.types import Array, LearningRate
-from descend.engine.minimize import _check_loop_args, as_start, minimize
+from descend.engine.minimize import as_start, check_loop_args, minimize
 from descend.engine.result import History, Result
 from descend.objectives.objective import Objective
 from descend.objectives.resolve import as_objective, dimension_of
@@ -131,7 +131,7 @@ def random_restarts(
     obj = as_objective(fun, grad, n=_box_dimension(domain))
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise HyperparameterError(f"n_starts={n_starts!r} must be a whole number >= 1")
-    _check_loop_args(max_iter, tol, None, None)
+    check_loop_args(max_iter, tol, None, None)
     box = _domain_of(obj, domain, obj.n)
     # the starts, the current and previous points, the gradient, the step and up to three
     # optimizer buffers: about 8 arrays of (n_starts, n) float64
@@ -238,7 +238,7 @@ def simulated_annealing(
     check_positive("noise", noise, allow_zero=True)
     if not 0 < cooling <= 1:
         raise HyperparameterError(f"cooling={cooling!r} must be in (0, 1], e.g. cooling=0.99")
-    _check_loop_args(max_iter, 0.0, None, None)
+    check_loop_args(max_iter, 0.0, None, None)
     rng = np.random.default_rng(seed)
     sign = -1.0 if maximize else 1.0
 

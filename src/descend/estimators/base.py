@@ -29,7 +29,7 @@ from descend.base.errors import DataError, HyperparameterError
 from descend.base.types import Array
 from descend.engine.batches import check_batch_size
 from descend.engine.compiled_fit import measure_scaler
-from descend.engine.fit import FitResult, _with_lr
+from descend.engine.fit import FitResult, with_lr
 from descend.models.scaling import Scaler
 from descend.optim.rules import OPTIMIZERS, get_optimizer
 from descend.optim.transform import GradientTransformation
@@ -103,7 +103,7 @@ class GDEstimator(BaseEstimator):
                 raise HyperparameterError(
                     "a hand-made optimizer chain carries its own learning rate; pass lr=None"
                 )
-            return {"optimizer": _with_lr(opt, lr)}
+            return {"optimizer": with_lr(opt, lr)}
         return {"optimizer": opt, "lr": lr}
 
     def _fit_arguments(self, first: bool, partial: bool) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def _checked_path(path: PathLike) -> tuple[str, str]:
 CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
-def _delimiter(fmt: str, path: str | None = None) -> str:
+def delimiter_of(fmt: str, path: str | None = None) -> str:
     """The field separator: a tab for ``.tsv``; for ``.csv`` the one its header line uses.
 
     A comma when the header holds one; otherwise the most frequent of ``; TAB |`` in the
@@ -97,23 +97,23 @@ def _delimiter(fmt: str, path: str | None = None) -> str:
     return best if counts[best] else ","
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
-def _parquet_error(path: str, error: BaseException) -> DataError:
-    return DataError(f"cannot read {path} as Parquet: {_one_line(error)}")
+def parquet_error(path: str, error: BaseException) -> DataError:
+    return DataError(f"cannot read {path} as Parquet: {one_line(error)}")
 
 
-def _no_rows(path: str) -> DataError:
+def no_rows_error(path: str) -> DataError:
     return DataError(f"{path} has no data rows, only column names; it needs at least one row")
 
 
-def _csv_header(path: str, fmt: str) -> list[str]:
+def csv_header(path: str, fmt: str) -> list[str]:
     """The names in the first line of a CSV/TSV file (parsed the way pyarrow parses them)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, delimiter=_delimiter(fmt, path)), None)
+            header = next(csv.reader(f, delimiter=delimiter_of(fmt, path)), None)
     except UnicodeDecodeError as e:
         raise DataError(f"{path} is not UTF-8 text ({e.reason}); save it as UTF-8") from None
     if not header or header == [""]:
@@ -126,7 +126,7 @@ def _parquet_names(path: str) -> list[str]:
     try:
         return list(pa.parquet.read_schema(path).names)
     except (pa.ArrowException, OSError) as e:
-        raise _parquet_error(path, e) from None
+        raise parquet_error(path, e) from None
 
 
 def read_table_columns(path: PathLike) -> tuple[str, ...]:
@@ -159,7 +159,7 @@ def read_table_columns(path: PathLike) -> tuple[str, ...]:
     >>> tmp.cleanup()
     """
     p, fmt = _checked_path(path)
-    names = _parquet_names(p) if fmt == "parquet" else _csv_header(p, fmt)
+    names = _parquet_names(p) if fmt == "parquet" else csv_header(p, fmt)
     return tuple(names)
 
 

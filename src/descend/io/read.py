@@ -1,4 +1,5 @@
-"""Reading table files with pyarrow: whole (:func:`_read`) or streamed in chunks (:func:`_stream`).
+"""Reading table files with pyarrow: whole (:func:`read_columns`) or streamed in chunks
+(:func:`stream_batches`).
 
 The values are checked by :mod:`descend.io.validate` as each table or chunk is read;
 pyarrow's CSV conversion errors are turned into one-line messages naming the column.
@@ -17,8 +18,8 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from descend.base.errors import DataError
-from descend.io.formats import _csv_header, _delimiter, _no_rows, _one_line, _parquet_error
-from descend.io.validate import _arrays, _is_numeric, _Rows
+from descend.io.formats import csv_header, delimiter_of, no_rows_error, one_line, parquet_error
+from descend.io.validate import RowNumbers, is_numeric, table_arrays
 
 _CSV_COLUMN_ERROR = re.compile(
     r"In CSV column #(\d+): CSV conversion error to \w+: invalid value '(.*)'"
@@ -28,7 +29,7 @@ _CSV_COLUMN_ERROR = re.compile(
 def _csv_options(
     path: str, fmt: str, columns: Sequence[str], types: dict[str, Any] | None = None
 ) -> Any:
-    parse = pa_csv.ParseOptions(delimiter=_delimiter(fmt, path))
+    parse = pa_csv.ParseOptions(delimiter=delimiter_of(fmt, path))
     convert = pa_csv.ConvertOptions(
         include_columns=list(columns), column_types=types or {}, strings_can_be_null=True
     )
@@ -39,7 +40,7 @@ def _csv_error(
     error: BaseException, header: Sequence[str], path: str, after_row: int, target: str
 ) -> DataError:
     """A pyarrow CSV error as a one-line DataError naming the column when it can."""
-    text = _one_line(error)
+    text = one_line(error)
     match = _CSV_COLUMN_ERROR.search(text)
     if match and int(match.group(1)) < len(header):
         name = header[int(match.group(1))]
@@ -58,17 +59,17 @@ def _csv_error(
     return DataError(f"cannot read {path} as CSV: {text}")
 
 
-def _read(path: str, fmt: str, columns: Sequence[str]) -> pa.Table:
+def read_columns(path: str, fmt: str, columns: Sequence[str]) -> pa.Table:
     if fmt == "parquet":
         try:
             return pq.read_table(path, columns=list(columns))
         except (pa.ArrowException, OSError) as e:
-            raise _parquet_error(path, e) from None
+            raise parquet_error(path, e) from None
     parse, convert = _csv_options(path, fmt, columns)
     try:
         return pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
     except (pa.ArrowException, OSError) as e:
-        raise _csv_error(e, _csv_header(path, fmt), path, 0, "") from None
+        raise _csv_error(e, csv_header(path, fmt), path, 0, "") from None
 
 
 def _rebatch(batches: Iterable[pa.RecordBatch], n: int) -> Iterator[pa.Table]:
@@ -107,12 +108,12 @@ def _csv_target_type(
         raise _csv_error(e, header, path, 0, target) from None
     if pa.types.is_boolean(inferred):
         return pa.bool_()
-    if _is_numeric(inferred) or pa.types.is_null(inferred):
+    if is_numeric(inferred) or pa.types.is_null(inferred):
         return pa.float64()
     return pa.string()
 
 
-def _stream(
+def stream_batches(
     path: str,
     fmt: str,
     features: Sequence[str],
@@ -126,9 +127,9 @@ def _stream(
         try:
             source = pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns)
         except (pa.ArrowException, OSError) as e:
-            raise _parquet_error(path, e) from None
+            raise parquet_error(path, e) from None
     else:
-        header = _csv_header(path, fmt)
+        header = csv_header(path, fmt)
         types = dict.fromkeys(features, pa.float64())
         types[target] = _csv_target_type(path, fmt, header, columns, features, target)
         parse, convert = _csv_options(path, fmt, columns, types)
@@ -142,9 +143,9 @@ def _stream(
             break
         except (pa.ArrowException, OSError) as e:
             if fmt == "parquet":
-                raise _parquet_error(path, e) from None
+                raise parquet_error(path, e) from None
             raise _csv_error(e, header, path, done, target) from None
-        yield _arrays(table, features, target, dt, _Rows(path, done, table.num_rows))
+        yield table_arrays(table, features, target, dt, RowNumbers(path, done, table.num_rows))
         done += table.num_rows
     if done == 0:
-        raise _no_rows(path)
+        raise no_rows_error(path)

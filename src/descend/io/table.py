@@ -64,8 +64,8 @@ from descend.io.formats import (
     FileNotFoundDataError,
     PathLike,
     _checked_path,
-    _no_rows,
     _resolve_columns,
+    no_rows_error,
     pyarrow,
     read_table_columns,
 )
@@ -182,11 +182,11 @@ def _source(
 
 def _read_rows(path: str, fmt: str, columns: Sequence[str]) -> Any:
     """The columns of the file as a pyarrow table; a file with no data row is a DataError."""
-    from descend.io.read import _read
+    from descend.io.read import read_columns
 
-    table = _read(path, fmt, columns)
+    table = read_columns(path, fmt, columns)
     if table.num_rows == 0:
-        raise _no_rows(path)
+        raise no_rows_error(path)
     return table
 
 
@@ -240,12 +240,12 @@ def load_table(
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.validate import _arrays, _float_dtype, _Rows
+    from descend.io.validate import RowNumbers, float_dtype, table_arrays
 
-    dt = _float_dtype(dtype)
+    dt = float_dtype(dtype)
     p, fmt, chosen = _source(path, target, features)
     table = _read_rows(p, fmt, [*chosen, target])
-    X, y = _arrays(table, chosen, target, dt, _Rows(p))
+    X, y = table_arrays(table, chosen, target, dt, RowNumbers(p))
     return Table(X=X, y=y, feature_names=chosen, target_name=target, path=p)
 
 
@@ -301,12 +301,12 @@ def load_features(
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.validate import _features, _float_dtype, _Rows
+    from descend.io.validate import RowNumbers, feature_matrix, float_dtype
 
-    dt = _float_dtype(dtype)
+    dt = float_dtype(dtype)
     p, fmt, chosen = _source(path, None, features)
     table = _read_rows(p, fmt, chosen)
-    return _features(table, chosen, dt, _Rows(p)), chosen
+    return feature_matrix(table, chosen, dt, RowNumbers(p)), chosen
 
 
 def load_columns(path: PathLike) -> tuple[tuple[str, ...], list[list[Any]]]:
@@ -392,13 +392,13 @@ def iter_batches(
     >>> tmp.cleanup()
     """
     pyarrow()
-    from descend.io.read import _stream
-    from descend.io.validate import _float_dtype
+    from descend.io.read import stream_batches
+    from descend.io.validate import float_dtype
 
-    dt = _float_dtype(dtype)
+    dt = float_dtype(dtype)
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int | np.integer):
         raise DataError(f"batch_rows={batch_rows!r}; give a whole number of rows, e.g. 65536")
     if batch_rows < 1:
         raise DataError(f"batch_rows={batch_rows!r} must be >= 1")
     p, fmt, chosen = _source(path, target, features)
-    return _stream(p, fmt, chosen, target, int(batch_rows), dt)
+    return stream_batches(p, fmt, chosen, target, int(batch_rows), dt)

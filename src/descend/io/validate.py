@@ -1,10 +1,10 @@
 """Checking table columns and turning them into NumPy arrays.
 
 Every feature column must be numeric (integers, floats, decimals or booleans) and the target
-numeric or text labels, with no missing or infinite value; :func:`_arrays` checks the columns
-of a pyarrow table and returns ``(X, y)`` (:func:`_features` only ``X``, for data without a
+numeric or text labels, with no missing or infinite value; :func:`table_arrays` checks the columns
+of a pyarrow table and returns ``(X, y)`` (:func:`feature_matrix` only ``X``, for data without a
 target), or raises a :class:`~descend.DataError` that names
-the column and the first bad data row (numbered in the whole file, see :class:`_Rows`).
+the column and the first bad data row (numbered in the whole file, see :class:`RowNumbers`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from numpy.typing import DTypeLike, NDArray
 from descend.base.errors import DataError
 
 
-def _is_numeric(t: pa.DataType) -> bool:
+def is_numeric(t: pa.DataType) -> bool:
     return bool(
         pa.types.is_integer(t)
         or pa.types.is_floating(t)
@@ -52,7 +52,7 @@ def _first_non_number(col: pa.ChunkedArray) -> tuple[int, str] | None:
     return None
 
 
-class _Rows:
+class RowNumbers:
     """How rows are numbered in messages: ``offset`` rows came before this table."""
 
     def __init__(self, path: str, offset: int = 0, n: int | None = None) -> None:
@@ -68,7 +68,7 @@ class _Rows:
         return f"{k} {noun} in data rows {self.offset + 1}-{self.offset + self.n}"
 
 
-def _check_numeric(col: pa.ChunkedArray, name: str, role: str, rows: _Rows) -> None:
+def _check_numeric(col: pa.ChunkedArray, name: str, role: str, rows: RowNumbers) -> None:
     """Refuse nulls, NaN and infinities in a numeric (or all-null) column."""
     if pa.types.is_null(col.type):  # a column with no value at all
         k, first = len(col), rows.row(0)
@@ -95,7 +95,7 @@ def _check_numeric(col: pa.ChunkedArray, name: str, role: str, rows: _Rows) -> N
             )
 
 
-def _non_numeric_feature(col: pa.ChunkedArray, name: str, rows: _Rows) -> DataError:
+def _non_numeric_feature(col: pa.ChunkedArray, name: str, rows: RowNumbers) -> DataError:
     example = ""
     if _is_text(col.type):
         kind = "text"
@@ -114,7 +114,7 @@ def _non_numeric_feature(col: pa.ChunkedArray, name: str, rows: _Rows) -> DataEr
 
 
 def _to_float(
-    col: pa.ChunkedArray, dtype: np.dtype[Any], name: str, role: str, rows: _Rows
+    col: pa.ChunkedArray, dtype: np.dtype[Any], name: str, role: str, rows: RowNumbers
 ) -> NDArray[Any]:
     """A checked numeric column as a NumPy array of ``dtype``, refusing overflow."""
     if pa.types.is_decimal(col.type):
@@ -133,9 +133,11 @@ def _to_float(
     return out
 
 
-def _target(col: pa.ChunkedArray, name: str, dtype: np.dtype[Any], rows: _Rows) -> NDArray[Any]:
+def _target(
+    col: pa.ChunkedArray, name: str, dtype: np.dtype[Any], rows: RowNumbers
+) -> NDArray[Any]:
     """The target column as floats (numeric) or raw labels (text)."""
-    if _is_numeric(col.type) or pa.types.is_null(col.type):
+    if is_numeric(col.type) or pa.types.is_null(col.type):
         _check_numeric(col, name, "target", rows)
         return _to_float(col, dtype, name, "target", rows)
     if not _is_text(col.type):
@@ -155,30 +157,30 @@ def _target(col: pa.ChunkedArray, name: str, dtype: np.dtype[Any], rows: _Rows) 
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _features(
-    table: pa.Table, features: Sequence[str], dtype: np.dtype[Any], rows: _Rows
+def feature_matrix(
+    table: pa.Table, features: Sequence[str], dtype: np.dtype[Any], rows: RowNumbers
 ) -> NDArray[Any]:
     """The checked feature matrix ``X`` (C-contiguous, ``dtype``) from a pyarrow table."""
     X = np.empty((table.num_rows, len(features)), dtype=dtype, order="C")
     for j, name in enumerate(features):
         col = table.column(name)
-        if not (_is_numeric(col.type) or pa.types.is_null(col.type)):
+        if not (is_numeric(col.type) or pa.types.is_null(col.type)):
             raise _non_numeric_feature(col, name, rows)
         _check_numeric(col, name, "feature", rows)
         X[:, j] = _to_float(col, dtype, name, "feature", rows)
     return X
 
 
-def _arrays(
-    table: pa.Table, features: Sequence[str], target: str, dtype: np.dtype[Any], rows: _Rows
+def table_arrays(
+    table: pa.Table, features: Sequence[str], target: str, dtype: np.dtype[Any], rows: RowNumbers
 ) -> tuple[NDArray[Any], NDArray[Any]]:
     """Checked ``(X, y)`` from a pyarrow table holding the feature and target columns."""
-    X = _features(table, features, dtype, rows)
+    X = feature_matrix(table, features, dtype, rows)
     y = _target(table.column(target), target, dtype, rows)
     return X, y
 
 
-def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+def float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     try:
         dt = np.dtype(dtype)
     except TypeError:

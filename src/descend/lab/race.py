@@ -43,7 +43,7 @@ _STATE_LABELS: dict[tuple[str, str], tuple[str, Any]] = {
 }
 
 
-def _clean(a: Any) -> Any:
+def clean_json(a: Any) -> Any:
     """Arrays as JSON lists with None for every non-finite number."""
     arr = np.asarray(a, dtype=np.float64)
     out = np.where(np.isfinite(arr), arr, np.nan).tolist()
@@ -153,12 +153,12 @@ def replay(
             rows.append(
                 {
                     "t": t + 1,
-                    "theta": _clean(path[t]),
-                    "grad": _clean(sign * g),
-                    "state": {k: _clean(v) for k, v in _state_leaves(state, settings).items()},
-                    "step": _clean(step),
-                    "effective_lr": _clean(effective),
-                    "theta_next": _clean(path[t + 1]),
+                    "theta": clean_json(path[t]),
+                    "grad": clean_json(sign * g),
+                    "state": {k: clean_json(v) for k, v in _state_leaves(state, settings).items()},
+                    "step": clean_json(step),
+                    "effective_lr": clean_json(effective),
+                    "theta_next": clean_json(path[t + 1]),
                 }
             )
     return rows
@@ -195,17 +195,17 @@ def run_race(body: Any, limits: Limits) -> dict[str, Any]:
             raise LabRequestError(str(exc), position=exc.position) from None
         h = r.history
         table = replay(obj, h.x, opt, sign, settings)
-        for row, alpha in zip(table, _clean(h.lr), strict=True):
+        for row, alpha in zip(table, clean_json(h.lr), strict=True):
             row["lr"] = alpha
         runs.append(
             {
                 "name": settings["name"],
                 "label": settings["label"],
                 "settings": settings,
-                "x": _clean(h.x),
-                "loss": _clean(h.fun),
-                "grad_norm": _clean(h.grad_norm),
-                "lr": _clean(h.lr),
+                "x": clean_json(h.x),
+                "loss": clean_json(h.fun),
+                "grad_norm": clean_json(h.grad_norm),
+                "lr": clean_json(h.lr),
                 "status": r.status,
                 "message": r.message,
                 "nit": r.nit,
@@ -250,13 +250,18 @@ def landscape(
         xs = np.linspace(box[0, 0], box[0, 1], 8 * grid)
         with np.errstate(all="ignore"):
             zs = np.asarray(obj.value(xs[:, None]), dtype=float)
-        return {"x": _clean(xs), "z": _clean(zs), "box": box.tolist()}
+        return {"x": clean_json(xs), "z": clean_json(zs), "box": box.tolist()}
     xs = np.linspace(box[0, 0], box[0, 1], grid)
     ys = np.linspace(box[1, 0], box[1, 1], grid)
     X, Y = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
         Z = np.asarray(obj.value(np.column_stack([X.ravel(), Y.ravel()])), dtype=float)
-    return {"x": _clean(xs), "y": _clean(ys), "z": _clean(Z.reshape(X.shape)), "box": box.tolist()}
+    return {
+        "x": clean_json(xs),
+        "y": clean_json(ys),
+        "z": clean_json(Z.reshape(X.shape)),
+        "box": box.tolist(),
+    }
 
 
 def function_table() -> list[dict[str, Any]]:

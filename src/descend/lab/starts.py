@@ -14,7 +14,7 @@ import numpy as np
 
 from descend.engine.minimize import minimize
 from descend.engine.strategies import random_restarts, simulated_annealing
-from descend.lab.race import _clean, landscape, resolve
+from descend.lab.race import clean_json, landscape, resolve
 from descend.lab.spec import LabRequestError, Limits, build_optimizer, number, whole
 
 #: Most points of one path sent to the page (evenly thinned, the end always kept).
@@ -54,7 +54,7 @@ def _counts(ends: np.ndarray, ok: np.ndarray, decimals: int) -> list[dict[str, A
         return []
     points, counts = np.unique(ends[ok].round(decimals) + 0.0, axis=0, return_counts=True)
     order = np.argsort(-counts, kind="stable")
-    return [{"x": _clean(points[i]), "count": int(counts[i])} for i in order]
+    return [{"x": clean_json(points[i]), "count": int(counts[i])} for i in order]
 
 
 def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         fun = rr.fun
         decimals = 2
         found = _counts(ends, status != "diverged", decimals)
-        best = {"x": _clean(rr.best.x), "fun": _clean(rr.best.fun), "index": rr.best_index}
+        best = {"x": clean_json(rr.best.x), "fun": clean_json(rr.best.fun), "index": rr.best_index}
     elif method == "annealing":
         a = body.get("annealing", {})
         if not isinstance(a, dict):
@@ -106,11 +106,13 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         decimals = 1
         found = _counts(ends, np.isfinite(fun), decimals)
         i_best = int(np.nanargmin(fun))
-        best = {"x": _clean(ends[i_best]), "fun": _clean(fun[i_best]), "index": i_best}
+        best = {"x": clean_json(ends[i_best]), "fun": clean_json(fun[i_best]), "index": i_best}
     else:
         raise LabRequestError(f"method={method!r}; choose 'restarts' or 'annealing'")
     for f in found:  # J at each found point, unrounded: the mean end of the runs there
-        f["fun"] = _clean(float(np.mean(fun[np.all(ends.round(decimals) + 0.0 == f["x"], axis=1)])))
+        f["fun"] = clean_json(
+            float(np.mean(fun[np.all(ends.round(decimals) + 0.0 == f["x"], axis=1)]))
+        )
     meta = {**meta, "domain": [list(pair) for pair in domain]}
     surface = landscape(obj, meta, [], list(np.mean(domain, axis=1)), 60)
     public = {key: v for key, v in meta.items() if key != "x0"}
@@ -122,12 +124,12 @@ def run_starts(body: Any, limits: Limits) -> dict[str, Any]:
         "seed": seed,
         "runs": [
             {
-                "start": _clean(s),
-                "end": _clean(e),
-                "fun": _clean(f),
+                "start": clean_json(s),
+                "end": clean_json(e),
+                "fun": clean_json(f),
                 "status": str(st),
-                "path": _clean(_thin(p)),
-                "path_fun": _clean(obj.value(_thin(p))),
+                "path": clean_json(_thin(p)),
+                "path_fun": clean_json(obj.value(_thin(p))),
             }
             for s, e, f, st, p in zip(starts, ends, fun, status, paths, strict=True)
         ],

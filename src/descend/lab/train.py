@@ -20,7 +20,7 @@ from descend.base.errors import DescendError
 from descend.engine.fit import fit
 from descend.io.datasets import DATASETS, load_dataset
 from descend.io.table import Table, load_table
-from descend.lab.race import _clean
+from descend.lab.race import clean_json
 from descend.lab.spec import LabRequestError, Limits, build_optimizer, require, text, whole
 from descend.models.linear import (
     LinearModel,
@@ -120,11 +120,11 @@ def _drawn(model: LinearModel, theta: np.ndarray, view: Any, scale: _Scaler) -> 
     if view is None:
         return None
     if view["kind"] == "line":
-        return _clean(model.decision(theta, scale(view["x"][:, None])))
+        return clean_json(model.decision(theta, scale(view["x"][:, None])))
     P = view["points"].reshape(2, -1).T
     z = model.decision(theta, scale(P))
     z = z.argmax(axis=1).astype(float) if z.ndim == 2 else z
-    return _clean(z.reshape(GRID, GRID))
+    return clean_json(z.reshape(GRID, GRID))
 
 
 def _accuracy(model: LinearModel, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> Any:
@@ -169,10 +169,10 @@ def run_train(body: Any, limits: Limits, emit: Emit) -> dict[str, Any]:
             "features": list(table.feature_names),
             "target": table.target_name,
             "classes": labels,
-            "X": _clean(X[:, :2]),
-            "y": _clean(y),
+            "X": clean_json(X[:, :2]),
+            "y": clean_json(y),
             "view": None if view is None else
-            {"kind": view["kind"], "x": _clean(view["x"]), "y": _clean(view.get("y", []))},
+            {"kind": view["kind"], "x": clean_json(view["x"]), "y": clean_json(view.get("y", []))},
             "modes": [{"mode": m, "batch_size": b} for m, b in modes],
             "settings": settings,
         }
@@ -189,8 +189,8 @@ def run_train(body: Any, limits: Limits, emit: Emit) -> dict[str, Any]:
             "event": "epoch",
             "mode": i,
             "epoch": epoch,
-            "loss": _clean(loss),
-            "theta": _clean(theta),
+            "loss": clean_json(loss),
+            "theta": clean_json(theta),
             "accuracy": _accuracy(model, theta, Xs, y),
             "drawn": _drawn(model, theta, view, scale),
         }
@@ -205,7 +205,7 @@ def run_train(body: Any, limits: Limits, emit: Emit) -> dict[str, Any]:
                 callback=lambda info: send(event(i, info.epoch, info.loss, info.theta)),
             )  # fmt: skip
             summary[i] = {"mode": mode, "status": r.status, "message": r.message,
-                          "loss": _clean(r.loss), "n_steps": r.n_steps}  # fmt: skip
+                          "loss": clean_json(r.loss), "n_steps": r.n_steps}  # fmt: skip
         except DescendError as exc:
             summary[i] = {"mode": mode, "status": "error", "message": str(exc)}
 

@@ -258,7 +258,7 @@ class FileSource:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from descend.io.formats import _parquet_error
+        from descend.io.formats import parquet_error
 
         columns = [*self.features, self.target]
         try:
@@ -266,7 +266,7 @@ class FileSource:
             pf = pq.ParquetFile(p.path, metadata=self._footers.get(p.path))
             table = pf.read_row_group(p.row_group, columns=columns, use_threads=False)
         except (pa.ArrowException, OSError) as e:
-            raise _parquet_error(p.path, e) from None
+            raise parquet_error(p.path, e) from None
         step = self.chunk_rows
         return [self._arrays(table.slice(lo, step), p.path, lo)
                 for lo in range(0, table.num_rows, step)]  # fmt: skip
@@ -276,7 +276,7 @@ class FileSource:
         X; anything else (nulls, integers, text) through the checked readers of descend.io."""
         import pyarrow as pa
 
-        from descend.io.validate import _arrays, _Rows
+        from descend.io.validate import RowNumbers, table_arrays
 
         cols = [table.column(name) for name in (*self.features, self.target)]
         plain = all(pa.types.is_floating(c.type) and c.null_count == 0 for c in cols)
@@ -289,8 +289,8 @@ class FileSource:
             with np.errstate(all="ignore"):
                 if np.isfinite(X.sum()) and np.isfinite(y.sum()):
                     return X, y
-        rows = _Rows(path, offset, table.num_rows)
-        return _arrays(table, self.features, self.target, self.dtype, rows)
+        rows = RowNumbers(path, offset, table.num_rows)
+        return table_arrays(table, self.features, self.target, self.dtype, rows)
 
     def _read_csv(self, path: str) -> Iterator[tuple[Array, Array]]:
         from descend.io.table import iter_batches
@@ -320,7 +320,7 @@ def _pieces(files: list[str]) -> tuple[list[Piece], dict[str, Any]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from descend.io.formats import _parquet_error
+    from descend.io.formats import parquet_error
 
     pieces: list[Piece] = []
     footers: dict[str, Any] = {}
@@ -331,7 +331,7 @@ def _pieces(files: list[str]) -> tuple[list[Piece], dict[str, Any]]:
         try:
             meta = footers[f] = pq.ParquetFile(f).metadata
         except (pa.ArrowException, OSError) as e:
-            raise _parquet_error(f, e) from None
+            raise parquet_error(f, e) from None
         pieces.extend(Piece(f, "parquet", i, meta.row_group(i).num_rows)
                       for i in range(meta.num_row_groups))  # fmt: skip
     return pieces, footers
