@@ -59,7 +59,7 @@ def lab_command(
     """The lab: type a function, race the optimizers, train a model, live in the browser.
 
     Serves a local web app at http://HOST:PORT/ until Ctrl-C. Needs the lab extra:
-    pip install "descend[lab]".
+    pip install "descend\\[lab]".
     """
     try:
         import starlette  # noqa: F401
