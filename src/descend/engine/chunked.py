@@ -59,9 +59,9 @@ from descend.engine.fit import (
     armijo_step,
     check_epoch_args,
     choose_engine,
+    choose_optimizer,
     lr_range_test,
     run_epoch,
-    with_lr,
     worth_compiling,
 )
 from descend.engine.stopping import FINE, divergence, tol_count
@@ -290,28 +290,15 @@ def fit_chunked(
         data.describe(), model=model, optimizer=optimizer, lr=lr, batch_size=size,
         shuffle=shuffle, seed=seed, theta0=array_digest(start_theta),
     )  # fmt: skip
-    auto = isinstance(lr, str)
-    if auto and lr != "auto":
-        raise HyperparameterError(f"lr={lr!r}; give a number, a schedule or 'auto'")
-    line_search = auto and size == "full"
     saved = _resume(ck, prints, resume)
-    lr_chosen = saved["lr_chosen"] if saved else None
-    if line_search:
-        opt = with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
-    elif auto:
-        if lr_chosen is None:
-            X0, y0 = data.head()
-            lr_chosen = lr_range_test(model, X0, y0, start_theta, optimizer, size, rng, shuffle)
-        opt = with_lr(optimizer, lr_chosen)
-    elif isinstance(optimizer, GradientTransformation):
-        if lr != 0.01:
-            get_optimizer(optimizer, lr)  # type: ignore[arg-type]  # raises: lr given twice
-        opt = optimizer
-    else:
-        opt = get_optimizer(optimizer, lr)  # type: ignore[arg-type]
-    rate: Any = lr_chosen if lr_chosen is not None else lr
-    if not auto and isinstance(optimizer, GradientTransformation):
-        rate = (optimizer.hyperparams or {}).get("lr", math.nan)
+
+    def range_test() -> float:  # a resumed run keeps the rate it chose
+        if saved and saved["lr_chosen"] is not None:
+            return float(saved["lr_chosen"])
+        X0, y0 = data.head()
+        return lr_range_test(model, X0, y0, start_theta, optimizer, size, rng, shuffle)
+
+    opt, line_search, lr_chosen, rate = choose_optimizer(optimizer, lr, size, range_test)
     run = _Run(start_theta, opt.init(start_theta) if opt_state is None else opt_state)
     run.lr_chosen = lr_chosen
     if saved:

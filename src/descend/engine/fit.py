@@ -269,31 +269,16 @@ def fit(
     check_epoch_args(max_epochs, tol, n_iter_no_change)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     theta = check_theta(model, theta0)
-    auto = isinstance(lr, str)
     if scaler is not None and (early_stopping or record_path):
         X, scaler = standardise(X, scaler), None  # rows are copied (or the reference runs)
     X_val = y_val = None
     if early_stopping:
         train, val = train_validation_split(len(X), validation_fraction, rng)
         X, y, X_val, y_val = X[train], y[train], X[val], y[val]
-    if auto and lr != "auto":
-        raise HyperparameterError(f"lr={lr!r}; give a number, a schedule or 'auto'")
-    line_search = auto and size == "full"
-    lr_chosen: float | None = None
-    if line_search:
-        opt = with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
-    elif auto:
-        lr_chosen = lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle, scaler=scaler)
-        opt = with_lr(optimizer, lr_chosen)
-    elif isinstance(optimizer, GradientTransformation):
-        if lr != 0.01:
-            get_optimizer(optimizer, lr)  # type: ignore[arg-type]  # raises: lr given twice
-        opt = optimizer
-    else:
-        opt = get_optimizer(optimizer, lr)  # type: ignore[arg-type]
-    rate = lr_chosen if lr_chosen is not None else lr
-    if not auto and isinstance(optimizer, GradientTransformation):
-        rate = (optimizer.hyperparams or {}).get("lr", math.nan)
+    opt, line_search, lr_chosen, rate = choose_optimizer(
+        optimizer, lr, size,
+        lambda: lr_range_test(model, X, y, theta, optimizer, size, rng, shuffle, scaler=scaler),
+    )  # fmt: skip
     state = opt.init(theta) if opt_state is None else opt_state
     if kernel is None and not worth_compiling(X, size, max_epochs):
         kernel = False
@@ -326,6 +311,38 @@ def fit(
 #: Seconds of NumPy work below which fit keeps to the reference rather than load the kernels
 #: (loading Numba and the cached kernels takes about half a second in a new process).
 COMPILE_MIN_SECONDS = 0.1
+
+
+def choose_optimizer(
+    optimizer: str | GradientTransformation, lr: LearningRate | str, size: Any,
+    range_test: Callable[[], float],
+) -> tuple[GradientTransformation, bool, float | None, Any]:  # fmt: skip
+    """The optimizer ``fit`` runs, from the ``optimizer`` and ``lr`` it was given.
+
+    Returns (optimizer, whether each step is a line search, the range test's learning rate,
+    the learning rate to record). ``lr="auto"`` means a line search for the full batch and,
+    for mini-batches, the rate ``range_test()`` chooses (called only then).
+    """
+    auto = isinstance(lr, str)
+    if auto and lr != "auto":
+        raise HyperparameterError(f"lr={lr!r}; give a number, a schedule or 'auto'")
+    line_search = auto and size == "full"
+    lr_chosen: float | None = None
+    if line_search:
+        opt = with_lr(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
+    elif auto:
+        lr_chosen = range_test()
+        opt = with_lr(optimizer, lr_chosen)
+    elif isinstance(optimizer, GradientTransformation):
+        if lr != 0.01:
+            get_optimizer(optimizer, lr)  # type: ignore[arg-type]  # raises: lr given twice
+        opt = optimizer
+    else:
+        opt = get_optimizer(optimizer, lr)  # type: ignore[arg-type]
+    rate: Any = lr_chosen if lr_chosen is not None else lr
+    if not auto and isinstance(optimizer, GradientTransformation):
+        rate = (optimizer.hyperparams or {}).get("lr", math.nan)
+    return opt, line_search, lr_chosen, rate
 
 
 def worth_compiling(X: Any, size: Any, max_epochs: int) -> bool:
