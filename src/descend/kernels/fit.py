@@ -142,12 +142,7 @@ def value_and_grad(
         fpart[b] = jit.block(X, y, lo, hi, theta, s.mu, s.inv, c.loss, c.delta, c.n_outputs,
                              c.n_intercepts, part[b], want)  # fmt: skip
 
-    workers = min(blocks, n_threads())
-    if workers <= 1:
-        for b in range(blocks):
-            run(b)
-    else:
-        list(_pool(workers).map(run, range(blocks)))
+    _each_block(run, blocks)
     f, g = jit.finish(part, fpart, m, theta, c.n_intercepts, c.penalty, c.alpha, c.l1_ratio,
                       want)  # fmt: skip
     return float(f), g
@@ -193,12 +188,7 @@ def moments(X: Any, center: bool = True) -> tuple[Array, Array]:
         def run(b: int) -> None:
             work(b * m // blocks, (b + 1) * m // blocks, part[b])
 
-        workers = min(blocks, n_threads())
-        if workers <= 1:
-            for b in range(blocks):
-                run(b)
-        else:
-            list(_pool(workers).map(run, range(blocks)))
+        _each_block(run, blocks)
         total = part[0].copy()
         for b in range(1, blocks):
             total += part[b]
@@ -209,6 +199,16 @@ def moments(X: Any, center: bool = True) -> tuple[Array, Array]:
         mean = over_blocks(lambda lo, hi, out: jit.column_sums(X, lo, hi, out)) / m
     squares = over_blocks(lambda lo, hi, out: jit.column_squares(X, lo, hi, mean, out))
     return mean, squares
+
+
+def _each_block(run: Any, blocks: int) -> None:
+    """``run(b)`` for every block b: on the thread pool, or in order when one thread will do."""
+    workers = min(blocks, n_threads())
+    if workers <= 1:
+        for b in range(blocks):
+            run(b)
+    else:
+        list(_pool(workers).map(run, range(blocks)))
 
 
 def n_threads() -> int:
