@@ -25,11 +25,13 @@ from descend.kernels.rows import (
     axpy2,
     dot,
     dot2,
-    dot_l1,
     dz,
     load_row,
+    prefetch_item,
+    prefetch_line,
     prefetch_row,
     row_at,
+    row_lines,
     sign,
     value,
 )
@@ -41,9 +43,9 @@ _inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
 @_inline
-def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line):
+def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, lines):
     """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum."""
-    prefetch_row(X, y, perm, ii + AHEAD, line)
+    prefetch_row(X, y, perm, ii + AHEAD, lines)
     r = row_at(perm, ii)
     load_row(X, r, mu, inv, xb)
     d = dz(loss, dot(xb, w) + b, y[r], delta)
@@ -64,15 +66,15 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
     """
     total = 0.0
     d = X.shape[1]
-    line = 64 // X.itemsize
+    lines = row_lines(X)
     b = theta[0] if nI else 0.0
     for i in range(acc.size):
         acc[i] = 0.0
     if K == 1:
         ii = lo
         while ii + 1 < hi:
-            prefetch_row(X, y, perm, ii + AHEAD, line)
-            prefetch_row(X, y, perm, ii + AHEAD + 1, line)
+            prefetch_row(X, y, perm, ii + AHEAD, lines)
+            prefetch_row(X, y, perm, ii + AHEAD + 1, lines)
             r = row_at(perm, ii)
             s = row_at(perm, ii + 1)
             load_row(X, r, mu, inv, x0)
@@ -90,7 +92,7 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
             axpy2(d0, x0, d1, x1, acc_w)
             ii += 2
         if ii < hi:
-            prefetch_row(X, y, perm, ii + AHEAD, line)
+            prefetch_row(X, y, perm, ii + AHEAD, lines)
             r = row_at(perm, ii)
             load_row(X, r, mu, inv, x0)
             zz = dot(x0, w) + b
@@ -106,7 +108,7 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
     W = w.reshape((K, d))
     G = acc_w.reshape((K, d))
     for ii in range(lo, hi):
-        prefetch_row(X, y, perm, ii + AHEAD, line)
+        prefetch_row(X, y, perm, ii + AHEAD, lines)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
@@ -162,7 +164,7 @@ def _gradient(acc, m, theta, nI, pen, alpha, l1r, g):
 def _sgd_in_place(x, d, lr, theta, nI, pen, alpha):
     """θ ← θ − α·g for one row x, in place, g = [δ, δ·x] (+ α_pen·w for L2): one pass, with
     the arithmetic of :func:`_sample`, :func:`_gradient` and ``update`` (SGD) in the same
-    order, so the same bits. Only for updates that cannot overflow (see :func:`epoch`)."""
+    order, so the same bits (:func:`_sgd_rows` guards it against overflow)."""
     if nI:
         theta[0] = theta[0] + (-lr) * d
     if pen == L2:
@@ -202,19 +204,6 @@ def _feature_major(a, nI, K, d):
 
 
 @_serial
-def _max_abs(theta):
-    """max |θᵢ| (NaN when θ holds one)."""
-    top = 0.0
-    for i in range(theta.size):
-        v = abs(theta[i])
-        if v > top:
-            top = v
-        elif v != v:
-            return v
-    return top
-
-
-@_serial
 def _penalty_value(theta, nI, pen, alpha, l1r):
     """R(w), as LinearModel.penalty_value."""
     if pen == NO_PENALTY:
@@ -232,6 +221,96 @@ def _penalty_value(theta, nI, pen, alpha, l1r):
     return alpha * (l1r * ab + (1.0 - l1r) * l2)
 
 
+#: Rows per block of :func:`_sgd_rows`: θ is kept at the start of each block.
+SGD_BLOCK = 256
+
+
+@_serial
+def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0):
+    """Per-sample SGD updates from the rows lo:hi of the order, in place in w; returns the
+    new intercept b. The arithmetic of :func:`_sgd_in_place`."""
+    last = lrs.size - 1
+    lines = row_lines(X)
+    step = 64 // X.itemsize
+    for ii in range(lo, hi):
+        lr = lrs[min(ii, last)]
+        if ii + AHEAD < perm.size:  # prefetch_row, written out: through a helper (inlined by
+            ahead = perm[ii + AHEAD]  # Numba or by LLVM) this loop runs 1.5x slower
+            for q in range(lines):
+                prefetch_line(X, ahead, q * step)
+            prefetch_item(y, ahead)
+        r = row_at(perm, ii)
+        load_row(X, r, mu, inv, x0)
+        d = dz(loss, dot(x0, w) + b, y[r], delta)
+        if nI:
+            b = b + (-lr) * d
+        if pen == L2:
+            for j in range(w.size):
+                w[j] = w[j] + (-lr) * (d * x0[j] + alpha * w[j])
+        else:
+            for j in range(w.size):
+                w[j] = w[j] + (-lr) * (d * x0[j])
+    return b
+
+
+@_serial
+def _all_finite(b, w):
+    """Whether b and every wᵢ are finite."""
+    if not math.isfinite(b):
+        return False
+    for i in range(w.size):  # noqa: SIM110  (a loop Numba compiles)
+        if not math.isfinite(w[i]):
+            return False
+    return True
+
+
+@_serial
+def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
+    """One epoch of per-sample SGD (no penalty or L2), θ updated in place: the epoch of
+    :func:`epoch` for that case, with the same arithmetic (the tests hold it bit for bit), and
+    no copy of θ or test of its finiteness per update. The intercept is a local and w a
+    buffer of its own, so that the compiler knows the row buffer does not alias them.
+
+    A non-finite coordinate of θ stays non-finite under these updates (θᵢ + a is ∞ or NaN for
+    any a when θᵢ is), so a block of :data:`SGD_BLOCK` updates ends finite exactly when every
+    update in it did. θ is kept at the start of each block; a block that ends non-finite is run
+    again from there one checked update at a time, which stops at the first update that makes
+    θ non-finite with θ as it was before it, as the reference does.
+    Returns (θ, updates made including a failed one, all finite).
+    """
+    m = perm.size if perm.size else X.shape[0]
+    x0 = np.empty(X.shape[1])
+    w = theta[nI:].copy()
+    kept = w.copy()
+    b = theta[0] if nI else 0.0
+    steps, ok = m, True
+    for lo in range(0, m, SGD_BLOCK):
+        hi = min(lo + SGD_BLOCK, m)
+        kept[:] = w
+        b_kept = b
+        b = _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0)
+        if _all_finite(b, w):
+            continue
+        w[:] = kept
+        b = b_kept
+        for ii in range(lo, hi):
+            kept[:] = w
+            b_kept = b
+            b = _sgd_range(X, y, perm, ii, ii + 1, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w,
+                           x0)  # fmt: skip
+            if not _all_finite(b, w):
+                w[:] = kept
+                b = b_kept
+                steps, ok = ii + 1, False
+                break
+        if not ok:
+            break
+    if nI:
+        theta[0] = b
+    theta[nI:] = w
+    return theta, steps, ok
+
+
 @_serial
 def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
           rule, hp, lrs, t, has_buf, s1, s2, s3):  # fmt: skip
@@ -241,6 +320,11 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     holds a single constant rate). Stops at the first update whose θ is not finite.
     Returns (θ, s1, s2, s3, updates made including a failed one, all finite).
     """
+    per_sample = bs == 1 and K == 1
+    if per_sample and rule == SGD and pen in (NO_PENALTY, L2):  # in place, unchecked
+        theta, steps, ok = _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha,
+                                     lrs)  # fmt: skip
+        return theta, s1, s2, s3, steps, ok
     n = theta.size
     m = X.shape[0]
     acc = np.empty(n)
@@ -263,46 +347,14 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     w, acc_w = theta[nI:], acc[nI:]
     used = 0 if rule == SGD else (1 if rule in (MOMENTUM, ADAGRAD) else 3)
     last = lrs.size - 1
-    line = 64 // X.itemsize
-    per_sample = bs == 1 and K == 1
-    # Plain SGD, one row, no penalty or L2: θ is updated in place in one pass over the row
-    # (_sgd_in_place) whenever that update provably stays finite, so that it needs neither
-    # the copy into tn nor the check. ``bound`` ≥ max|θᵢ|, kept up to date from the growth
-    # bound of each in-place update (measured again when it gets too large); |gᵢ| ≤ ``grow``
-    # (Σ|x| ≥ max|xⱼ|, and ≥ 1 for the intercept's δ). The margin (BIG ≪ the largest
-    # double) covers the roundings of the bounds themselves. Any other update takes the
-    # checked path below, which stops the epoch exactly as the reference does.
-    fused = per_sample and rule == SGD and pen in (NO_PENALTY, L2)
-    pa = abs(alpha) if pen == L2 else 0.0
-    bound = _max_abs(theta) if fused else 0.0
-    big = 1e300
+    lines = row_lines(X)
     steps = 0
     ok = True
     for start in range(0, m, bs):
         stop = min(start + bs, m)
-        if fused:
-            prefetch_row(X, y, perm, start + AHEAD, line)
-            r = row_at(perm, start)
-            load_row(X, r, mu, inv, x0)
-            zz, l1 = dot_l1(x0, w)
-            zz = zz + (theta[0] if nI else 0.0)
-            d = dz(loss, zz, y[r], delta)
-            lr = lrs[min(steps, last)]
-            grow = abs(d) * (l1 + 1.0) + pa * bound
-            if not (grow < big and bound + abs(lr) * grow < big):
-                bound = _max_abs(theta)  # the running bound may have drifted: measure it
-                grow = abs(d) * (l1 + 1.0) + pa * bound
-            if grow < big and bound + abs(lr) * grow < big:
-                _sgd_in_place(x0, d, lr, theta, nI, pen, alpha)
-                bound = bound + abs(lr) * grow
-                steps += 1
-                continue
-            if nI:  # as _sample: g = [δ, δ·x], then the checked update
-                acc[0] = d
-            axpy(d, x0, acc_w, True)
-        elif per_sample:
+        if per_sample:
             b = theta[0] if nI else 0.0
-            _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, line)
+            _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, lines)
         else:
             _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
                         acc, acc_w, z, False)  # fmt: skip
@@ -314,8 +366,6 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
             break
         commit(theta, tn, s1, s2, s3, n1, n2, n3, used)
         has_buf = True
-        if fused:
-            bound = _max_abs(theta)
     if K > 1:
         theta = _feature_major(theta, nI, K, features)
         s1 = _feature_major(s1, nI, K, features)

@@ -49,28 +49,35 @@ def _prefetch_codegen(context, builder, signature, args):
 
 
 @intrinsic
-def _prefetch2(typingctx, X, r, j):
+def prefetch_line(typingctx, X, r, j):
     """Bring the cache line of X[r, j] in."""
     return types.void(X, r, j), _prefetch_codegen
 
 
 @intrinsic
-def _prefetch1(typingctx, y, r):
+def prefetch_item(typingctx, y, r):
     """Bring the cache line of y[r] in."""
     return types.void(y, r), _prefetch_codegen
 
 
 @_inline
-def prefetch_row(X, y, perm, ii, line):
-    """Prefetch row perm[ii] of X and its target, a cache line of ``line`` items at a time
+def row_lines(X):
+    """How many cache lines of 64 bytes a row of X spans (the count :func:`prefetch_row` takes,
+    worked out once per pass: a loop of a fixed count per row compiles to straight code)."""
+    step = 64 // X.itemsize
+    return (X.shape[1] + step - 1) // step
+
+
+@_inline
+def prefetch_row(X, y, perm, ii, lines):
+    """Prefetch row perm[ii] of X, ``lines`` cache lines (:func:`row_lines`), and its target
     (shuffled rows only: rows in order, the hardware sees coming)."""
     if ii < perm.size:
         ahead = perm[ii]
-        j = 0
-        while j < X.shape[1]:  # (a range with a step would divide, on every row)
-            _prefetch2(X, ahead, j)  # type: ignore[call-arg]
-            j += line
-        _prefetch1(y, ahead)  # type: ignore[call-arg]
+        step = 64 // X.itemsize
+        for q in range(lines):
+            prefetch_line(X, ahead, q * step)  # type: ignore[call-arg]
+        prefetch_item(y, ahead)  # type: ignore[call-arg]
 
 
 @_inline
@@ -101,18 +108,6 @@ def dot(x, w):
     for j in range(w.size):
         s += x[j] * w[j]
     return s
-
-
-@_fast
-def dot_l1(x, w):
-    """(x·w, Σⱼ |xⱼ|) in one loop: :func:`dot`'s sum, and a bound on the row's size for the
-    guard of the fused SGD update (NaN or ∞ when the row holds one)."""
-    s = 0.0
-    a = 0.0
-    for j in range(w.size):
-        s += x[j] * w[j]
-        a += abs(x[j])
-    return s, a
 
 
 @_fast
