@@ -23,7 +23,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from descend import GDClassifier, GDRegressor, adam
+from descend import DataError, GDClassifier, GDRegressor, adam
 
 ESTIMATORS = [
     GDRegressor(),
@@ -415,3 +415,24 @@ def test_scale_true_with_the_range_test_equals_standard_scaler() -> None:
         ref = GDRegressor(scale=False, **kw).fit(std.transform(X), y)
     assert ours.lr_ == pytest.approx(ref.lr_, rel=1e-12)
     np.testing.assert_allclose(ours.coef_, ref.coef_ / std.scale_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [True, False])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_missing_value_is_named_however_large_x(scale: bool, bad: float) -> None:
+    """X is checked once (by the compiled μ, σ pass when scaling a large X, else by its own
+    pass): the error names the first bad value's place, on a small and on a large X."""
+    rng = np.random.default_rng(0)
+    for m in (50, 12_000):  # 12,000 × 100 is above the compiled moments' threshold
+        X = rng.normal(size=(m, 100))
+        X[m - 7, 42] = bad
+        X[m - 3, 5] = bad
+        y = rng.normal(size=m)
+        est = GDRegressor(scale=scale, max_epochs=1, batch_size=1, tol=None)
+        with pytest.raises(DataError, match=f"at row {m - 7}, column 42"):
+            est.fit(X, y)
+        X[m - 7, 42] = X[m - 3, 5] = 1e300  # huge but finite: trains, or reports divergence
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+        assert est.status_ in ("max_epochs", "diverged")

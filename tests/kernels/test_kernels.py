@@ -387,8 +387,9 @@ def _raw_epoch(X: Any, y: Any, perm: Any, theta: Any, pen: int, alpha: float, lr
     fused in-place path, MOMENTUM with β = 0 the same update through the checked path."""
     s = np.zeros(theta.size)
     raw = np.empty(0, dtype=X.dtype)
-    return _passes.epoch(X, y, perm, 1, theta.copy(), raw, raw, 0, 1.0, 1, nI, pen, alpha, 0.0,
-                         rule, np.zeros(6), lrs, 0, False, s, s.copy(), s.copy())  # fmt: skip
+    out = _passes.epoch(X, y, perm, 1, theta.copy(), raw, raw, 0, 1.0, 1, nI, pen, alpha, 0.0,
+                        rule, np.zeros(6), lrs, 0, False, s, s.copy(), s.copy(), False)  # fmt: skip
+    return out[:6]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

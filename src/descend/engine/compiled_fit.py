@@ -26,7 +26,7 @@ from descend.engine.batches import EpochOrder
 from descend.engine.epoch import EpochOutput, run_epoch
 from descend.kernels import fit as kernels
 from descend.kernels.fit import ModelCodes, Scaling, model_codes, scaling, supported_data
-from descend.models.linear import LinearModel
+from descend.models.linear import LinearModel, check_finite
 from descend.models.scaling import Scaler, fit_scaler, from_moments, standardise
 from descend.optim.rules import (
     RULE_CODES,
@@ -108,14 +108,20 @@ def measure_scaler(X: Any, center: bool = True) -> Scaler:
     X (same sums, in row blocks); NumPy for small or unsupported X, or when a sum of squares
     overflows.
 
+    It also checks that X holds no missing or infinite value (a :class:`DataError` names the
+    first), at no cost when the compiled sums come out finite: a NaN or ±∞ anywhere in a
+    column makes its sum (or its sum of squares) NaN or ±∞.
+
     >>> measure_scaler(np.array([[1.0, 10.0], [3.0, 10.0]]))
     Scaler(mean=array([ 2., 10.]), scale=array([1., 1.]))
     """
     if not supported_data(X) or X.size < MOMENTS_MIN_SIZE:
+        check_finite(X, "X")
         return fit_scaler(X, center)
     mean, squares = kernels.moments(X, center)
     if not (np.isfinite(mean).all() and np.isfinite(squares).all()):
-        return fit_scaler(X, center)  # non-finite or huge values: the reference decides
+        check_finite(X, "X")  # a missing value, or huge ones: the reference decides
+        return fit_scaler(X, center)
     return from_moments(mean, squares, X.shape[0])
 
 
@@ -182,7 +188,7 @@ class CompiledEpoch:
 
     def __call__(
         self, model: LinearModel, X: Any, y: Any, theta: Array, opt: GradientTransformation,
-        state: Any, order: Any, *, record: bool = False,
+        state: Any, order: Any, *, record: bool = False, running: bool = False,
     ) -> EpochOutput:  # fmt: skip
         codes = model_codes(model)
         name = opt.name if supported_optimizer(opt) else None
@@ -197,12 +203,14 @@ class CompiledEpoch:
             or order.n_samples != X.shape[0]
         ):
             X = self._scaled.reference(X)
-            return run_epoch(model, X, y, theta, opt, state, order, record=record)
-        return self._run(codes, name, X, self._targets(y), theta, opt, state, unpacked, order)
+            return run_epoch(model, X, y, theta, opt, state, order, record=record,
+                             running=running)  # fmt: skip
+        return self._run(codes, name, X, self._targets(y), theta, opt, state, unpacked, order,
+                         running)  # fmt: skip
 
     def _run(
         self, c: ModelCodes, name: str, X: Any, y: Array, theta: Array,
-        opt: GradientTransformation, state: Any, s: _State, order: EpochOrder,
+        opt: GradientTransformation, state: Any, s: _State, order: EpochOrder, running: bool,
     ) -> EpochOutput:  # fmt: skip
         rule, hp = RULE_CODES[name], hyper_vector(opt)
         lr = (opt.hyperparams or {})["lr"]
@@ -211,7 +219,8 @@ class CompiledEpoch:
         theta = np.array(theta, dtype=np.float64)  # a fresh θ: the caller's is never written
         if order.batch_size >= m:  # one batch of all rows: the parallel fused pass
             rates = _rates(lr, s.updates, 1)
-            _, g = kernels.value_and_grad(c, X, y, theta, scaled, want=False)
+            total, g = kernels.value_and_grad(c, X, y, theta, scaled, want=running)
+            first = total
             ok, tn, n1, n2, n3 = kernels.step(rule, hp, float(rates[0]), s.t, s.has_buf, g,
                                               theta, s.s1, s.s2, s.s3)  # fmt: skip
             steps = 1
@@ -224,15 +233,17 @@ class CompiledEpoch:
         else:
             perm = _NO_ROWS if order.perm is None else np.asarray(order.perm, dtype=np.intp)
             rates = _rates(lr, s.updates, len(order))
-            new_theta, s1, s2, s3, steps, ok = kernels.epoch(
+            new_theta, s1, s2, s3, steps, ok, total, first = kernels.epoch(
                 c, X, y, np.ascontiguousarray(perm), int(order.batch_size), theta, scaled,
-                rule, hp, rates, s.t, s.has_buf, s.s1, s.s2, s.s3,
+                rule, hp, rates, s.t, s.has_buf, s.s1, s.s2, s.s3, running,
             )  # fmt: skip
         done = steps - (0 if ok else 1)
         if done == 0:
             return EpochOutput(theta, state, steps, ok, [], [])
         new_state = _write_state(name, state, s.updates + done, s.t + done, s1, s2, s3)
-        return EpochOutput(new_theta, new_state, steps, ok, [], [])
+        if not (running and ok):
+            return EpochOutput(new_theta, new_state, steps, ok, [], [])
+        return EpochOutput(new_theta, new_state, steps, ok, [], [], total / steps, first)
 
 
 def _rates(lr: Any, count: int, n_updates: int) -> Array:

@@ -7,6 +7,7 @@ epoch runners.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -23,7 +24,9 @@ class EpochOutput(NamedTuple):
 
     ``finite`` is False when an update made θ non-finite: ``theta``/``state`` are then those
     before that update and ``n_steps`` counts it. ``path``/``step_loss`` are filled only when
-    recording.
+    recording. ``loss`` (the running loss: J_B(θ) of each batch just before its update,
+    averaged over the epoch's batches) and ``first_loss`` (that of the first batch, at the
+    epoch's start θ) only when asked for (``running=True``), else NaN.
     """
 
     theta: Array
@@ -32,6 +35,8 @@ class EpochOutput(NamedTuple):
     finite: bool
     path: list[Array]
     step_loss: list[float]
+    loss: float = math.nan
+    first_loss: float = math.nan
 
 
 EpochRunner = Callable[..., EpochOutput]
@@ -39,14 +44,15 @@ EpochRunner = Callable[..., EpochOutput]
 
 def run_epoch(
     model: LinearModel, X: Any, y: Any, theta: Array, opt: GradientTransformation, state: Any,
-    order: Iterable[Batch], *, record: bool = False,
+    order: Iterable[Batch], *, record: bool = False, running: bool = False,
 ) -> EpochOutput:  # fmt: skip
     """One epoch: an update per batch of ``order``, θ ← θ + opt.update(∇J_B(θ)).
 
     This is the piece a compiled kernel replaces (``fit(..., kernel=...)``): same arguments,
     ``order`` an :class:`~descend.engine.batches.EpochOrder` (``perm``, ``batch_size``), same
     :class:`EpochOutput`, θ equal to this reference to 1e-9. It stops at the first update that
-    makes θ non-finite.
+    makes θ non-finite. ``running`` also measures J_B(θ) of each batch before its update (the
+    running loss of :class:`EpochOutput`).
 
     >>> from descend.engine.batches import EpochOrder
     >>> from descend.models.linear import linear_regression
@@ -60,11 +66,15 @@ def run_epoch(
     path: list[Array] = []
     step_loss: list[float] = []
     n = 0
+    total, first = 0.0, math.nan
     for batch in order:
         Xb, yb = X[batch], y[batch]
-        if record:
+        if record or running:
             f, g = model.value_and_grad(theta, Xb, yb)
-            step_loss.append(f)
+            total += f
+            first = f if n == 0 else first
+            if record:
+                step_loss.append(f)
         else:
             g = model.gradient(theta, Xb, yb)
         step, new_state = opt.update(g, state, theta)
@@ -75,4 +85,6 @@ def run_epoch(
         theta, state = new_theta, new_state
         if record:
             path.append(theta)
-    return EpochOutput(theta, state, n, True, path, step_loss)
+    if not running:
+        return EpochOutput(theta, state, n, True, path, step_loss)
+    return EpochOutput(theta, state, n, True, path, step_loss, total / max(n, 1), first)

@@ -194,6 +194,8 @@ def fit(
     record_path: bool = False,
     kernel: EpochRunner | bool | str | None = None,
     scaler: Scaler | None = None,
+    assume_finite: bool = False,
+    monitor: str = "full",
 ) -> FitResult:
     """Fit ``model`` to ``(X, y)`` by batch, stochastic or mini-batch gradient descent.
 
@@ -250,6 +252,18 @@ def fit(
         Train on the standardised features (x − μ)/σ (:mod:`descend.models.scaling`); θ is
         then on that scale. The kernels read them on the fly (no copy of X); the NumPy path
         standardises one copy.
+    assume_finite : bool, default=False
+        Skip the pass over X that looks for missing or infinite values, when the caller has
+        made it (as scikit-learn's ``assume_finite``). X with such values then trains to NaN.
+    monitor : "full" or "running", default="full"
+        What ``history.loss`` (and ``tol``, ``verbose``, divergence) measure after each epoch.
+        "full": J(θ) and ∇J(θ) over all rows, one pass over the data each epoch (and one at
+        the start). "running": no pass of its own; the loss of each batch J_B(θ), taken just
+        before its update, averaged over the epoch's batches (scikit-learn's measure for its
+        ``tol``); ``history.loss[0]`` and ``history.grad_norm`` are then NaN, and an epoch has
+        diverged when its running loss is not finite or has moved more than 10¹² times (1 +
+        |J_B₀|) from that of the first batch. The line search (``lr="auto"`` with the full
+        batch) evaluates J and ∇J anyway and always runs "full".
 
     Returns
     -------
@@ -264,7 +278,7 @@ def fit(
     >>> r.status, r.theta.round(6)  # least squares: y = 0.6x + 2.2
     ('max_epochs', array([2.2, 0.6]))
     """
-    X, y = check_data(model, X, y)
+    X, y = check_data(model, X, y, assume_finite=assume_finite)
     size = check_batch_size(batch_size)
     check_epoch_args(max_epochs, tol, n_iter_no_change)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -286,6 +300,9 @@ def fit(
     if scaler is not None and not compiled:
         X = standardise(X, scaler)  # the NumPy reference trains on one standardised copy
     alpha = 1.0  # the line search's last accepted step
+    if monitor not in ("full", "running"):
+        raise HyperparameterError(f"monitor={monitor!r}; give 'full' or 'running'")
+    running = monitor == "running" and not line_search
 
     def advance(theta: Array, state: Any, f: float, g: Array) -> tuple[EpochOutput, float, Any]:
         """One epoch from θ (J, ∇J at θ given): its output, its lr, and (J, ∇J) at the new θ
@@ -297,7 +314,10 @@ def fit(
             )
             return out, alpha, known
         order = epoch_order(len(X), size, rng, shuffle)
-        out = runner(model, X, y, theta, opt, state, order, record=record_path)
+        if running:
+            out = runner(model, X, y, theta, opt, state, order, record=record_path, running=True)
+        else:
+            out = runner(model, X, y, theta, opt, state, order, record=record_path)
         return out, _rate_at(rate, update_count(out.state) - 1), None
 
     with np.errstate(all="ignore"):
@@ -305,6 +325,7 @@ def fit(
             model, X, y, X_val, y_val, theta, state, advance, lr_chosen=lr_chosen,
             max_epochs=max_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
             callback=callback, verbose=verbose, record=record_path, value_and_grad=evaluate,
+            running=running,
         )  # fmt: skip
 
 
@@ -417,18 +438,19 @@ def _loop(
     advance: Callable[[Array, Any, float, Array], tuple[EpochOutput, float, Any]], *,
     lr_chosen: float | None, max_epochs: int, tol: float | None, n_iter_no_change: int,
     callback: Callable[[EpochInfo], Any] | None, verbose: bool, record: bool,
-    value_and_grad: Evaluator | None = None,
+    value_and_grad: Evaluator | None = None, running: bool = False,
 ) -> FitResult:  # fmt: skip
-    """The epochs of :func:`fit`: advance, evaluate, record, test for stopping."""
+    """The epochs of :func:`fit`: advance, evaluate, record, test for stopping. ``running``:
+    the epochs' running losses stand in for J (``monitor="running"``), and ∇J is not known."""
     evaluate = value_and_grad or model.value_and_grad
-    f, g = evaluate(theta, X, y)
-    if not (math.isfinite(f) and np.isfinite(g).all()):
+    f, g = (math.nan, np.full(len(theta), math.nan)) if running else evaluate(theta, X, y)
+    if not running and not (math.isfinite(f) and np.isfinite(g).all()):
         raise DataError(f"the loss is not finite at the start θ₀ (J = {f}); scale the features")
     f_start = f
     val = _val_loss(model, theta, X_val, y_val)
     losses, vals, norms, lrs = [f], [val], [float(np.linalg.norm(g))], [math.nan]
     per_layer = getattr(model, "layer_grad_norms", None)
-    layer_norms = [per_layer(g)] if callable(per_layer) else None
+    layer_norms = [per_layer(g)] if callable(per_layer) and not running else None
     path: list[Array] = [theta.copy()]
     step_loss: list[float] = []
     best, stale, n_steps, epoch = (val if X_val is not None else f), 0, 0, 0
@@ -439,8 +461,18 @@ def _loop(
     while epoch < max_epochs:
         epoch += 1
         out, used, known = advance(theta, state, f, g)
-        f_new, g_new = known if known else evaluate(out.theta, X, y)
-        finite = out.finite and math.isfinite(f_new) and bool(np.isfinite(g_new).all())
+        if running:
+            if epoch == 1:
+                f_start = out.first_loss
+                if out.finite and not math.isfinite(f_start):
+                    raise DataError(
+                        f"the loss is not finite at the start θ₀ (J = {f_start} on the first "
+                        "batch); scale the features"
+                    )
+            f_new, g_new = out.loss, g
+        else:
+            f_new, g_new = known if known else evaluate(out.theta, X, y)
+        finite = out.finite and math.isfinite(f_new) and bool(running or np.isfinite(g_new).all())
         if divergence(f_new, f_start, finite) != FINE:
             status = "diverged"
             message = _diverged_message(epoch, n_steps + out.n_steps, used)

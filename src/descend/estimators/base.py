@@ -122,7 +122,14 @@ class GDEstimator(BaseEstimator):
             "theta0": self._theta,
             "opt_state": self._opt_state,
             "verbose": bool(self.verbose),
+            "monitor": self._monitor(partial),
         }
+
+    def _monitor(self, partial: bool) -> str:
+        """``fit``'s ``monitor``: "full" (J and ∇J over all rows after each epoch) when the fit
+        stops on the loss (``tol``) or prints it (``verbose``), else "running", which makes
+        no pass of its own (``history_.loss`` then holds the running loss)."""
+        return "running" if (partial or self.tol is None) and not self.verbose else "full"
 
     def _fit_scaler(self, X: Any, center: bool) -> Scaler | None:
         """μ and σ of the features for x′ = (x − μ)/σ (μ = 0 without ``center``), kept as

@@ -48,7 +48,7 @@ from descend.estimators.base import (
     validated,
 )
 from descend.estimators.sources import is_source, train_source
-from descend.models.linear import LinearModel, labels, scores
+from descend.models.linear import LinearModel, check_finite, labels, scores
 from descend.models.losses import LOSSES
 from descend.models.scaling import Scaler, fold
 from descend.optim.transform import GradientTransformation
@@ -105,7 +105,9 @@ class _BaseGD(GDEstimator):
         self._check_params()
         first = not (partial and hasattr(self, "_theta"))
         is_regressor = isinstance(self, RegressorMixin)
-        X, y = validated(self, X, y, reset=first, y_numeric=is_regressor)
+        # X's finiteness is checked once, below: as a by-product of measuring μ and σ when
+        # they are, else by one pass of its own
+        X, y = validated(self, X, y, reset=first, y_numeric=is_regressor, ensure_all_finite=False)
         target, n_outputs = self._targets(y, classes, first, partial)
         if first:
             loss = "softmax" if n_outputs > 1 else self.loss
@@ -115,8 +117,10 @@ class _BaseGD(GDEstimator):
             )  # fmt: skip
             self._scaler = self._fit_scaler(X, center=self.fit_intercept)
             self._start()
+        if not (first and self._scaler is not None):  # (measure_scaler checked it)
+            check_finite(X, "X")
         arguments = self._fit_arguments(first, partial)
-        result = fit(self._model, X, target, **arguments, scaler=self._scaler)
+        result = fit(self._model, X, target, **arguments, scaler=self._scaler, assume_finite=True)
         self._store(result)
         self._warn_unconverged(result, partial, stacklevel=3)
 
@@ -222,6 +226,11 @@ default="squared_error"
         The engine's one-line account of ``status_``, e.g. what to change after a divergence.
     history_ : FitHistory
         Per-epoch loss, validation loss, gradient norm and learning rate of the last call.
+        The loss is J over all rows after each epoch, except where nothing reads it during
+        the fit (``tol=None`` and ``verbose=0``, and ``partial_fit``): then no pass over the
+        data is made for it, and it is the running loss (each batch's J_B just before its
+        update, averaged over the epoch; ``loss[0]`` and ``grad_norm`` NaN). Call
+        ``score`` or :func:`descend.fit` with ``monitor="full"`` for J itself.
     lr_ : float
         The learning rate used: the chosen one for ``lr="auto"`` (the last line-search step
         for ``batch_size="full"``).

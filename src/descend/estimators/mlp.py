@@ -61,6 +61,11 @@ class _BaseMLP(GDEstimator):
     _model: MLP
     _scaler: Scaler | None
 
+    def _monitor(self, partial: bool) -> str:
+        """Always "full": the per-layer gradient norms of ``history_`` (vanishing and exploding
+        gradients) need ∇J over all rows after each epoch."""
+        return "full"
+
     def __init__(
         self, *, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu",
         init: str = "auto", alpha: float = 1e-4,

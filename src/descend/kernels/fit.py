@@ -151,16 +151,19 @@ def value_and_grad(
 def epoch(
     c: ModelCodes, X: Any, y: Array, perm: Array, batch_size: int, theta: Array, s: Scaling,
     rule: int, hp: Array, rates: Array, t: int, has_buf: bool, s1: Array, s2: Array, s3: Array,
-) -> tuple[Array, Array, Array, Array, int, bool]:  # fmt: skip
+    want: bool = False,
+) -> tuple[Array, Array, Array, Array, int, bool, float, float]:  # fmt: skip
     """One compiled epoch over the rows ``perm`` (empty: in order) in batches of
     ``batch_size``; θ and s1..s3 are updated in place and returned with the number of updates
-    made (a failed one included) and whether all were finite."""
+    made (a failed one included), whether all were finite, and with ``want`` the sum over the
+    batches of J_B(θ) just before each update and that of the first batch (else 0, 0)."""
     out = passes().epoch(
         X, y, perm, batch_size, theta, s.mu, s.inv, c.loss, c.delta, c.n_outputs,
         c.n_intercepts, c.penalty, c.alpha, c.l1_ratio, rule, hp, rates, t, has_buf, s1, s2, s3,
+        want,
     )  # fmt: skip
-    theta, s1, s2, s3, steps, ok = out
-    return theta, s1, s2, s3, int(steps), bool(ok)
+    theta, s1, s2, s3, steps, ok, total, first = out
+    return theta, s1, s2, s3, int(steps), bool(ok), float(total), float(first)
 
 
 def step(

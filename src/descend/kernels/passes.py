@@ -43,15 +43,18 @@ _inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
 @_inline
-def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, lines):
-    """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum."""
+def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, lines, want):
+    """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum.
+    Returns l(z, y) when ``want``, else 0."""
     prefetch_row(X, y, perm, ii + AHEAD, lines)
     r = row_at(perm, ii)
     load_row(X, r, mu, inv, xb)
-    d = dz(loss, dot(xb, w) + b, y[r], delta)
+    zz = dot(xb, w) + b
+    d = dz(loss, zz, y[r], delta)
     if nI:
         acc[0] = d
     axpy(d, xb, acc_w, True)
+    return value(loss, zz, y[r], delta) if want else 0.0
 
 
 @_inline
@@ -226,12 +229,15 @@ SGD_BLOCK = 256
 
 
 @_serial
-def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0):
+def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0, want):
     """Per-sample SGD updates from the rows lo:hi of the order, in place in w; returns the
-    new intercept b. The arithmetic of :func:`_sgd_in_place`."""
+    new intercept b, and when ``want`` the sum over the rows of J at the row just before its
+    update (l(z, y) + R(w)) and that of row lo. The arithmetic of :func:`_sgd_in_place`."""
     last = lrs.size - 1
     lines = row_lines(X)
     step = 64 // X.itemsize
+    total = 0.0
+    first = 0.0
     for ii in range(lo, hi):
         lr = lrs[min(ii, last)]
         if ii + AHEAD < perm.size:  # prefetch_row, written out: through a helper (inlined by
@@ -241,7 +247,15 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
             prefetch_item(y, ahead)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
-        d = dz(loss, dot(x0, w) + b, y[r], delta)
+        zz = dot(x0, w) + b
+        d = dz(loss, zz, y[r], delta)
+        if want:
+            j_row = value(loss, zz, y[r], delta)
+            if pen == L2:
+                j_row += alpha * (0.5 * dot(w, w))
+            total += j_row
+            if ii == lo:
+                first = j_row
         if nI:
             b = b + (-lr) * d
         if pen == L2:
@@ -250,7 +264,7 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
         else:
             for j in range(w.size):
                 w[j] = w[j] + (-lr) * (d * x0[j])
-    return b
+    return b, total, first
 
 
 @_serial
@@ -265,7 +279,7 @@ def _all_finite(b, w):
 
 
 @_serial
-def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
+def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs, want):
     """One epoch of per-sample SGD (no penalty or L2), θ updated in place: the epoch of
     :func:`epoch` for that case, with the same arithmetic (the tests hold it bit for bit), and
     no copy of θ or test of its finiteness per update. The intercept is a local and w a
@@ -276,7 +290,8 @@ def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
     update in it did. θ is kept at the start of each block; a block that ends non-finite is run
     again from there one checked update at a time, which stops at the first update that makes
     θ non-finite with θ as it was before it, as the reference does.
-    Returns (θ, updates made including a failed one, all finite).
+    Returns (θ, updates made including a failed one, all finite, ΣJ, first J) as
+    :func:`epoch`.
     """
     m = perm.size if perm.size else X.shape[0]
     x0 = np.empty(X.shape[1])
@@ -284,11 +299,17 @@ def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
     kept = w.copy()
     b = theta[0] if nI else 0.0
     steps, ok = m, True
+    total = 0.0
+    first = 0.0
     for lo in range(0, m, SGD_BLOCK):
         hi = min(lo + SGD_BLOCK, m)
         kept[:] = w
         b_kept = b
-        b = _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0)
+        b, part, head = _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs,
+                                   b, w, x0, want)  # fmt: skip
+        total += part
+        if lo == 0:
+            first = head
         if _all_finite(b, w):
             continue
         w[:] = kept
@@ -296,8 +317,8 @@ def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
         for ii in range(lo, hi):
             kept[:] = w
             b_kept = b
-            b = _sgd_range(X, y, perm, ii, ii + 1, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w,
-                           x0)  # fmt: skip
+            b, _, _ = _sgd_range(X, y, perm, ii, ii + 1, mu, inv, loss, delta, nI, pen, alpha,
+                                 lrs, b, w, x0, False)  # fmt: skip
             if not _all_finite(b, w):
                 w[:] = kept
                 b = b_kept
@@ -308,23 +329,25 @@ def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs):
     if nI:
         theta[0] = b
     theta[nI:] = w
-    return theta, steps, ok
+    return theta, steps, ok, total, first
 
 
 @_serial
 def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
-          rule, hp, lrs, t, has_buf, s1, s2, s3):  # fmt: skip
+          rule, hp, lrs, t, has_buf, s1, s2, s3, want):  # fmt: skip
     """One epoch of mini-batch updates over the rows perm (0..m−1 when perm is empty).
 
     Batches are perm[start:start + bs]. The update of batch k uses lrs[k] (lrs[0] when lrs
     holds a single constant rate). Stops at the first update whose θ is not finite.
-    Returns (θ, s1, s2, s3, updates made including a failed one, all finite).
+    Returns (θ, s1, s2, s3, updates made including a failed one, all finite, ΣJ, first J):
+    with ``want``, J_B(θ) of each batch just before its update, summed over the batches, and
+    that of the first batch (both 0 without ``want``).
     """
     per_sample = bs == 1 and K == 1
     if per_sample and rule == SGD and pen in (NO_PENALTY, L2):  # in place, unchecked
-        theta, steps, ok = _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha,
-                                     lrs)  # fmt: skip
-        return theta, s1, s2, s3, steps, ok
+        theta, steps, ok, total, first = _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI,
+                                                   pen, alpha, lrs, want)  # fmt: skip
+        return theta, s1, s2, s3, steps, ok, total, first
     n = theta.size
     m = X.shape[0]
     acc = np.empty(n)
@@ -350,14 +373,22 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     lines = row_lines(X)
     steps = 0
     ok = True
+    total = 0.0
+    first = 0.0
     for start in range(0, m, bs):
         stop = min(start + bs, m)
         if per_sample:
             b = theta[0] if nI else 0.0
-            _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w, lines)
+            part = _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w,
+                           lines, want)  # fmt: skip
         else:
-            _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta, K, nI,
-                        acc, acc_w, z, False)  # fmt: skip
+            part = _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta,
+                               K, nI, acc, acc_w, z, want)  # fmt: skip
+        if want:
+            j_batch = part / (stop - start) + _penalty_value(theta, nI, pen, alpha, l1r)
+            total += j_batch
+            if start == 0:
+                first = j_batch
         _gradient(acc, stop - start, theta, nI, pen, alpha, l1r, g)
         lr = lrs[min(steps, last)]
         ok = update(rule, hp, lr, t + steps, has_buf, g, theta, tn, s1, s2, s3, n1, n2, n3)
@@ -371,7 +402,7 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
         s1 = _feature_major(s1, nI, K, features)
         s2 = _feature_major(s2, nI, K, features)
         s3 = _feature_major(s3, nI, K, features)
-    return theta, s1, s2, s3, steps, ok
+    return theta, s1, s2, s3, steps, ok, total, first
 
 
 @_serial

@@ -337,11 +337,12 @@ def linear_svm(
     return LinearModel(n_features, 1, "hinge", penalty, alpha, l1_ratio, fit_intercept)
 
 
-def check_data(model: Model, X: Any, y: Any) -> tuple[Any, Any]:
+def check_data(model: Model, X: Any, y: Any, *, assume_finite: bool = False) -> tuple[Any, Any]:
     """``X`` as a 2-D float array (float32 kept) and ``y`` as the model's target array.
 
     Raises :class:`ShapeError` for wrong shapes and :class:`DataError` for non-numeric,
-    missing or infinite values, or targets the loss cannot take.
+    missing or infinite values, or targets the loss cannot take. ``assume_finite`` skips the
+    pass over X that looks for missing or infinite values (the caller has made it).
     """
     X, y = np.asarray(X), np.asarray(y)
     for name, a in (("X", X), ("y", y)):
@@ -359,8 +360,9 @@ def check_data(model: Model, X: Any, y: Any) -> tuple[Any, Any]:
         raise ShapeError(f"X has shape {X.shape} but the model expects {model.n_features} features")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
-    _check_finite(X, "X")
-    _check_finite(y, "y")
+    if not assume_finite:
+        check_finite(X, "X")
+    check_finite(y, "y")
     task, name = model.loss_fn.task, model.loss_fn.name
     if task == "regression":
         return X, y.astype(np.float64, copy=False)
@@ -378,7 +380,8 @@ def check_data(model: Model, X: Any, y: Any) -> tuple[Any, Any]:
     return X, y.astype(np.intp if task == "multiclass" else np.float64)
 
 
-def _check_finite(a: np.ndarray[Any, Any], name: str) -> None:
+def check_finite(a: np.ndarray[Any, Any], name: str) -> None:
+    """A :class:`DataError` naming the first missing or infinite value of ``a``, if any."""
     with np.errstate(all="ignore"):
         if a.dtype.kind != "f" or np.isfinite(a.sum()):
             return
