@@ -243,8 +243,8 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
         if ii + AHEAD < perm.size:  # prefetch_row, written out: through a helper (inlined by
             ahead = perm[ii + AHEAD]  # Numba or by LLVM) this loop runs 1.5x slower
             for q in range(lines):
-                prefetch_line(X, ahead, q * step)
-            prefetch_item(y, ahead)
+                prefetch_line(X, ahead, q * step)  # type: ignore[call-arg]
+            prefetch_item(y, ahead)  # type: ignore[call-arg]
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         zz = dot(x0, w) + b
