@@ -453,7 +453,8 @@ def _loop(
     layer_norms = [per_layer(g)] if callable(per_layer) and not running else None
     path: list[Array] = [theta.copy()]
     step_loss: list[float] = []
-    best, stale, n_steps, epoch = (val if X_val is not None else f), 0, 0, 0
+    best = val if X_val is not None else (math.inf if running else f)
+    stale, n_steps, epoch = 0, 0, 0
     status: FitStatus = "max_epochs"
     message = ""
     if verbose:
