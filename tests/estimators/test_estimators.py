@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -436,3 +437,23 @@ def test_a_missing_value_is_named_however_large_x(scale: bool, bad: float) -> No
             warnings.simplefilter("ignore")
             est.fit(X, y)
         assert est.status_ in ("max_epochs", "diverged")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64, np.uint8, np.uint32])
+def test_integer_labels_by_counting_equal_unique_and_searchsorted(dtype: Any) -> None:
+    from descend.estimators.base import class_codes, class_labels
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(0)
+    for span in ((info.min, info.min + 3), (info.max - 4, info.max), (0, 2)):
+        values = np.array([span[0], span[1], (span[0] + span[1]) // 2], dtype=dtype)
+        y = rng.choice(values, size=500)
+        labels = class_labels(GDClassifier(), y, None, True, False)
+        np.testing.assert_array_equal(labels, np.unique(y))
+        assert labels.dtype == y.dtype
+        np.testing.assert_array_equal(class_codes(labels, y), np.searchsorted(np.unique(y), y))
+        with pytest.raises(DataError, match="not in classes_"):
+            class_codes(labels[:2], y)
+    wide = np.array([0, 1 << 40, 5], dtype=np.int64)  # a span too wide to count: sorted
+    np.testing.assert_array_equal(class_labels(GDClassifier(), wide, None, True, False),
+                                  [0, 5, 1 << 40])  # fmt: skip

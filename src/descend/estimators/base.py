@@ -204,14 +204,20 @@ def _is_sparse(X: Any) -> bool:
 def class_labels(est: Any, y: Any, classes: Any, first: bool, partial: bool) -> NDArray[Any]:
     """The sorted class labels of a classifier's fit: found in y (or ``classes``) on the first
     call, ``est.classes_`` after it; at least two."""
-    try:
-        check_classification_targets(y)
-    except ValueError as exc:
-        raise DataError(f"{exc}; y must hold class labels") from None
+    if _small_ints(y) is None:  # (1-D integers are class labels: nothing to check)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise DataError(f"{exc}; y must hold class labels") from None
     if first and classes is None and partial:
         raise DataError("classes must be passed on the first call to partial_fit")
     labels: NDArray[Any]
-    labels = est.classes_ if not first else np.unique(y if classes is None else classes)
+    if not first:
+        labels = est.classes_
+    elif classes is None:
+        labels = _unique(y)
+    else:
+        labels = np.unique(classes)
     if not first and classes is not None and not np.array_equal(np.unique(classes), labels):
         raise DataError(f"classes={classes!r} differs from classes_={labels!r}")
     if len(labels) < 2:
@@ -225,14 +231,47 @@ def class_labels(est: Any, y: Any, classes: Any, first: bool, partial: bool) -> 
 def class_codes(labels: NDArray[Any], y: Any) -> NDArray[np.intp]:
     """The index in ``labels`` of each label of y, 0..K−1; a label not in ``labels`` is a
     :class:`DataError`."""
-    codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
-    unseen = labels[codes] != y
+    span = _small_ints(y)
+    if span is not None and labels.dtype.kind in "iub":  # a table lookup
+        lo, hi = span
+        table = np.full(hi - lo + 1, -1, dtype=np.intp)
+        inside = (labels >= lo) & (labels <= hi)
+        table[labels[inside].astype(np.intp) - lo] = np.flatnonzero(inside)
+        codes = table[np.subtract(y, lo, dtype=np.intp)]
+        unseen = codes < 0
+        codes = np.maximum(codes, 0)
+    else:
+        codes = np.minimum(np.searchsorted(labels, y), len(labels) - 1)
+        unseen = labels[codes] != y
     if np.any(unseen):
         raise DataError(
             f"y holds labels not in classes_ {labels.tolist()}: "
             f"{np.unique(np.asarray(y)[unseen]).tolist()}"
         )
     return codes
+
+
+#: Integer labels spanning fewer values than this are counted and looked up in a table.
+SMALL_SPAN = 1 << 16
+
+
+def _small_ints(y: Any) -> tuple[int, int] | None:
+    """(min, max) of a 1-D integer y whose values span fewer than :data:`SMALL_SPAN`, else
+    None."""
+    if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.size and y.dtype.kind in "iu"):
+        return None
+    lo, hi = int(y.min()), int(y.max())
+    return (lo, hi) if hi - lo < SMALL_SPAN else None
+
+
+def _unique(y: Any) -> NDArray[Any]:
+    """np.unique(y), by counting for small integer labels."""
+    span = _small_ints(y)
+    if span is None:
+        return np.unique(y)
+    lo, _ = span
+    counts = np.bincount(np.subtract(y, lo, dtype=np.intp))
+    return (np.flatnonzero(counts) + lo).astype(y.dtype)
 
 
 def log_proba(z: Array) -> Array:

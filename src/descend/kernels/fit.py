@@ -180,28 +180,35 @@ def step(
 
 
 def moments(X: Any, center: bool = True) -> tuple[Array, Array]:
-    """(μ, Σ(x − μ)²) per column in two parallel passes over X (μ = 0 when not ``center``),
-    partial sums in row blocks added in block order, as the full pass does."""
+    """(μ, Σ(x − μ)²) per column in one parallel pass over X (μ = 0 when not ``center``).
+
+    Each row block gives its own mean and sum of squares about it
+    (:func:`~descend.kernels.passes.column_moments`); the blocks are merged in block order by
+    the same formulas, so the result does not depend on the number of threads.
+    """
     jit = passes()
     m, d = X.shape
     blocks = n_blocks(m, d)
-    part = np.empty((blocks, d))
+    bounds = [(b * m // blocks, (b + 1) * m // blocks) for b in range(blocks)]
+    means, squares = np.zeros((blocks, d)), np.empty((blocks, d))
 
-    def over_blocks(work: Any) -> Array:
-        def run(b: int) -> None:
-            work(b * m // blocks, (b + 1) * m // blocks, part[b])
+    def run(b: int) -> None:
+        lo, hi = bounds[b]
+        if center:
+            jit.column_moments(X, lo, hi, means[b], squares[b])
+        else:
+            jit.column_squares(X, lo, hi, means[b], squares[b])
 
-        _each_block(run, blocks)
-        total = part[0].copy()
-        for b in range(1, blocks):
-            total += part[b]
-        return total
-
-    mean = np.zeros(d)
-    if center:
-        mean = over_blocks(lambda lo, hi, out: jit.column_sums(X, lo, hi, out)) / m
-    squares = over_blocks(lambda lo, hi, out: jit.column_squares(X, lo, hi, mean, out))
-    return mean, squares
+    _each_block(run, blocks)
+    mean, total, n_a = means[0].copy(), squares[0].copy(), bounds[0][1]
+    for b in range(1, blocks):
+        n_b = bounds[b][1] - bounds[b][0]
+        n = n_a + n_b
+        delta = means[b] - mean
+        mean += delta * (n_b / n)
+        total += squares[b] + delta * delta * (n_a * (n_b / n))
+        n_a = n
+    return mean, total
 
 
 def _each_block(run: Any, blocks: int) -> None:
