@@ -462,3 +462,38 @@ def test_compiled_scaler_equals_numpy_mean_and_std(dtype: Any) -> None:
         std[3] = 1.0 if center else std[3]
         np.testing.assert_allclose(s.mean, mean, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(s.scale, std, rtol=1e-12)
+
+
+def test_fused_softmax_sgd_is_bit_identical_to_the_checked_path_and_numpy() -> None:
+    """Per-sample SGD on softmax: the in-place path (SGD) against the checked path (momentum
+    with β = 0, the same update), bit for bit; and against the NumPy reference to 1e-9."""
+    from descend.models.losses import SoftmaxCrossEntropy
+
+    rng = np.random.default_rng(11)
+    K, d, m = 4, 6, 300
+    X = rng.normal(size=(m, d))
+    y = rng.integers(0, K, size=m).astype(np.float64)
+    code = LOSS_CODES[SoftmaxCrossEntropy]
+    for pen, alpha in ((NO_PENALTY, 0.0), (L2, 0.05)):
+        for nI in (0, K):
+            for perm in (np.empty(0, dtype=np.intp), rng.permutation(m)):
+                theta = 0.1 * rng.normal(size=nI + d * K)
+                lrs = np.linspace(0.2, 0.01, m)
+                outs = []
+                for rule in (_update.SGD, _update.MOMENTUM):
+                    s = np.zeros(theta.size)
+                    outs.append(_passes.epoch(X, y, perm, 1, theta.copy(), X[0, :0], X[0, :0],
+                                              code, 1.0, K, nI, pen, alpha, 0.0, rule,
+                                              np.zeros(6), lrs, 0, False, s, s.copy(), s.copy(),
+                                              True))  # fmt: skip
+                np.testing.assert_array_equal(outs[0][0], outs[1][0])
+                assert outs[0][4:6] == outs[1][4:6] == (m, True)
+                assert np.isclose(outs[0][6], outs[1][6], rtol=1e-12)  # the running sums
+    from descend.models.linear import LinearModel
+
+    model = LinearModel(d, K, "softmax", "l2", 0.05, 0.15, True)
+    fast, ref = (fit(model, X, y.astype(np.intp), optimizer="sgd", lr=0.05, batch_size=1,
+                     max_epochs=2, tol=None, seed=3, kernel=kernel)
+                 for kernel in (True, "numpy"))  # fmt: skip
+    assert fast.n_steps == ref.n_steps == 2 * m
+    assert rel_err(fast.theta, ref.theta) <= RTOL

@@ -268,22 +268,89 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
 
 
 @_serial
-def _all_finite(b, w):
-    """Whether b and every wᵢ are finite."""
-    if not math.isfinite(b):
-        return False
-    for i in range(w.size):  # noqa: SIM110  (a loop Numba compiles)
+def _softmax_range(X, y, perm, lo, hi, mu, inv, nI, K, pen, alpha, lrs, bv, W, x0, z, want):
+    """:func:`_sgd_range` for softmax (K outputs): in place in the intercepts bv and the
+    class-major weights W (K·d); the arithmetic of the checked path (acc = δₖ·x, g = acc
+    (+ α·w), θ + (−α)·g). Returns (ΣJ, first J) when ``want``, else (0, 0)."""
+    last = lrs.size - 1
+    lines = row_lines(X)
+    step = 64 // X.itemsize
+    d = X.shape[1]
+    total = 0.0
+    first = 0.0
+    for ii in range(lo, hi):
+        lr = lrs[min(ii, last)]
+        if ii + AHEAD < perm.size:  # prefetch_row, written out (see _sgd_range)
+            ahead = perm[ii + AHEAD]
+            for q in range(lines):
+                prefetch_line(X, ahead, q * step)  # type: ignore[call-arg]
+            prefetch_item(y, ahead)  # type: ignore[call-arg]
+        r = row_at(perm, ii)
+        load_row(X, r, mu, inv, x0)
+        label = int(y[r])
+        for k in range(K):
+            z[k] = dot(x0, W[k * d : (k + 1) * d]) + (bv[k] if nI else 0.0)
+        top = z[0]
+        for k in range(1, K):
+            top = max(top, z[k])
+        sum_exp = 0.0
+        for k in range(K):
+            sum_exp += math.exp(z[k] - top)
+        lse = math.log(sum_exp)
+        if want:
+            j_row = -((z[label] - top) - lse)
+            if pen == L2:
+                j_row += alpha * (0.5 * dot(W, W))
+            total += j_row
+            if ii == lo:
+                first = j_row
+        for k in range(K):
+            dk = math.exp((z[k] - top) - lse) - (1.0 if k == label else 0.0)
+            if nI:
+                bv[k] = bv[k] + (-lr) * dk
+            o = k * d
+            if pen == L2:
+                for j in range(d):
+                    W[o + j] = W[o + j] + (-lr) * (dk * x0[j] + alpha * W[o + j])
+            else:
+                for j in range(d):
+                    W[o + j] = W[o + j] + (-lr) * (dk * x0[j])
+    return total, first
+
+
+@_serial
+def _rows_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, K, pen, alpha, lrs, bv, w, x0, z,
+                want):  # fmt: skip
+    """The updates of rows lo:hi in place (bv, w): :func:`_sgd_range` or, for K > 1,
+    :func:`_softmax_range`. Returns (ΣJ, first J)."""
+    if K > 1:
+        return _softmax_range(X, y, perm, lo, hi, mu, inv, nI, K, pen, alpha, lrs, bv, w, x0, z,
+                              want)  # fmt: skip
+    b, total, first = _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs,
+                                 bv[0], w, x0, want)  # fmt: skip
+    bv[0] = b
+    return total, first
+
+
+@_serial
+def _all_finite(bv, w):
+    """Whether every bᵢ and wᵢ is finite."""
+    for i in range(bv.size):
+        if not math.isfinite(bv[i]):
+            return False
+    for i in range(w.size):  # noqa: SIM110
         if not math.isfinite(w[i]):
             return False
     return True
 
 
 @_serial
-def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs, want):
+def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, K, pen, alpha, lrs, want):
     """One epoch of per-sample SGD (no penalty or L2), θ updated in place: the epoch of
-    :func:`epoch` for that case, with the same arithmetic (the tests hold it bit for bit), and
-    no copy of θ or test of its finiteness per update. The intercept is a local and w a
-    buffer of its own, so that the compiler knows the row buffer does not alias them.
+    :func:`epoch` for that case (θ class-major for K > 1), with the same arithmetic (the
+    tests hold it bit for bit), and no copy of θ or test of its finiteness per update. The
+    intercepts and the weights are buffers of their own, so that the compiler knows the row
+    buffer does not alias them.
 
     A non-finite coordinate of θ stays non-finite under these updates (θᵢ + a is ∞ or NaN for
     any a when θᵢ is), so a block of :data:`SGD_BLOCK` updates ends finite exactly when every
@@ -295,39 +362,41 @@ def _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI, pen, alpha, lrs, want
     """
     m = perm.size if perm.size else X.shape[0]
     x0 = np.empty(X.shape[1])
+    z = np.empty(K)
     w = theta[nI:].copy()
     kept = w.copy()
-    b = theta[0] if nI else 0.0
+    bv = theta[:nI].copy() if nI else np.zeros(1)
+    kept_b = bv.copy()
     steps, ok = m, True
     total = 0.0
     first = 0.0
     for lo in range(0, m, SGD_BLOCK):
         hi = min(lo + SGD_BLOCK, m)
         kept[:] = w
-        b_kept = b
-        b, part, head = _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs,
-                                   b, w, x0, want)  # fmt: skip
+        kept_b[:] = bv
+        part, head = _rows_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, K, pen, alpha,
+                                 lrs, bv, w, x0, z, want)  # fmt: skip
         total += part
         if lo == 0:
             first = head
-        if _all_finite(b, w):
+        if _all_finite(bv, w):
             continue
         w[:] = kept
-        b = b_kept
+        bv[:] = kept_b
         for ii in range(lo, hi):
             kept[:] = w
-            b_kept = b
-            b, _, _ = _sgd_range(X, y, perm, ii, ii + 1, mu, inv, loss, delta, nI, pen, alpha,
-                                 lrs, b, w, x0, False)  # fmt: skip
-            if not _all_finite(b, w):
+            kept_b[:] = bv
+            _rows_range(X, y, perm, ii, ii + 1, mu, inv, loss, delta, nI, K, pen, alpha, lrs, bv,
+                        w, x0, z, False)  # fmt: skip
+            if not _all_finite(bv, w):
                 w[:] = kept
-                b = b_kept
+                bv[:] = kept_b
                 steps, ok = ii + 1, False
                 break
         if not ok:
             break
     if nI:
-        theta[0] = b
+        theta[:nI] = bv
     theta[nI:] = w
     return theta, steps, ok, total, first
 
@@ -344,9 +413,14 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     that of the first batch (both 0 without ``want``).
     """
     per_sample = bs == 1 and K == 1
-    if per_sample and rule == SGD and pen in (NO_PENALTY, L2):  # in place, unchecked
+    features = X.shape[1]
+    if bs == 1 and rule == SGD and pen in (NO_PENALTY, L2):  # in place, unchecked
+        if K > 1:
+            theta = _class_major(theta, nI, K, features)
         theta, steps, ok, total, first = _sgd_rows(X, y, perm, theta, mu, inv, loss, delta, nI,
-                                                   pen, alpha, lrs, want)  # fmt: skip
+                                                   K, pen, alpha, lrs, want)  # fmt: skip
+        if K > 1:
+            theta = _feature_major(theta, nI, K, features)
         return theta, s1, s2, s3, steps, ok, total, first
     n = theta.size
     m = X.shape[0]
@@ -359,7 +433,6 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     z = np.empty(K)
     x0 = np.empty(X.shape[1])
     x1 = np.empty(X.shape[1])
-    features = X.shape[1]
     if K > 1:  # the epoch runs class-major; θ and the state come back in the model's layout
         theta = _class_major(theta, nI, K, features)
         s1 = _class_major(s1, nI, K, features)

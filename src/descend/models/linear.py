@@ -389,10 +389,9 @@ def check_finite(a: np.ndarray[Any, Any], name: str) -> None:
     if bad.any():
         where = np.argwhere(bad)[0]
         at = f"row {where[0]}, column {where[1]}" if a.ndim == 2 else f"row {where[0]}"
-        raise DataError(
-            f"{name} has a missing or infinite value ({a[tuple(where)]}) at {at}; "
-            "drop or impute it before training"
-        )
+        value = a[tuple(where)]
+        kind = "a missing value (NaN)" if np.isnan(value) else f"an infinite value ({value})"
+        raise DataError(f"{name} has {kind} at {at}; drop or impute it before training")
 
 
 def check_theta(model: Model, theta0: Any) -> Array:
