@@ -27,8 +27,6 @@ from descend.kernels.rows import (
     dot2,
     dz,
     load_row,
-    prefetch_item,
-    prefetch_line,
     prefetch_row,
     row_at,
     row_lines,
@@ -43,10 +41,11 @@ _inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
 @_inline
-def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, lines, want):
+def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, lines, step, want):
     """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum.
     Returns l(z, y) when ``want``, else 0."""
-    prefetch_row(X, y, perm, ii + AHEAD, lines)
+    if ii + AHEAD < perm.size:
+        prefetch_row(X, y, perm[ii + AHEAD], lines, step)
     r = row_at(perm, ii)
     load_row(X, r, mu, inv, xb)
     zz = dot(xb, w) + b
@@ -69,15 +68,16 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
     """
     total = 0.0
     d = X.shape[1]
-    lines = row_lines(X)
+    lines, step = row_lines(X)
     b = theta[0] if nI else 0.0
     for i in range(acc.size):
         acc[i] = 0.0
     if K == 1:
         ii = lo
         while ii + 1 < hi:
-            prefetch_row(X, y, perm, ii + AHEAD, lines)
-            prefetch_row(X, y, perm, ii + AHEAD + 1, lines)
+            if ii + AHEAD + 1 < perm.size:
+                prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+                prefetch_row(X, y, perm[ii + AHEAD + 1], lines, step)
             r = row_at(perm, ii)
             s = row_at(perm, ii + 1)
             load_row(X, r, mu, inv, x0)
@@ -95,7 +95,8 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
             axpy2(d0, x0, d1, x1, acc_w)
             ii += 2
         if ii < hi:
-            prefetch_row(X, y, perm, ii + AHEAD, lines)
+            if ii + AHEAD < perm.size:
+                prefetch_row(X, y, perm[ii + AHEAD], lines, step)
             r = row_at(perm, ii)
             load_row(X, r, mu, inv, x0)
             zz = dot(x0, w) + b
@@ -111,7 +112,8 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
     W = w.reshape((K, d))
     G = acc_w.reshape((K, d))
     for ii in range(lo, hi):
-        prefetch_row(X, y, perm, ii + AHEAD, lines)
+        if ii + AHEAD < perm.size:
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
@@ -234,17 +236,13 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
     new intercept b, and when ``want`` the sum over the rows of J at the row just before its
     update (l(z, y) + R(w)) and that of row lo. The arithmetic of :func:`_sgd_in_place`."""
     last = lrs.size - 1
-    lines = row_lines(X)
-    step = 64 // X.itemsize
+    lines, step = row_lines(X)
     total = 0.0
     first = 0.0
     for ii in range(lo, hi):
         lr = lrs[min(ii, last)]
-        if ii + AHEAD < perm.size:  # prefetch_row, written out: through a helper (inlined by
-            ahead = perm[ii + AHEAD]  # Numba or by LLVM) this loop runs 1.5x slower
-            for q in range(lines):
-                prefetch_line(X, ahead, q * step)  # type: ignore[call-arg]
-            prefetch_item(y, ahead)  # type: ignore[call-arg]
+        if ii + AHEAD < perm.size:
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         zz = dot(x0, w) + b
@@ -273,18 +271,14 @@ def _softmax_range(X, y, perm, lo, hi, mu, inv, nI, K, pen, alpha, lrs, bv, W, x
     class-major weights W (K·d); the arithmetic of the checked path (acc = δₖ·x, g = acc
     (+ α·w), θ + (−α)·g). Returns (ΣJ, first J) when ``want``, else (0, 0)."""
     last = lrs.size - 1
-    lines = row_lines(X)
-    step = 64 // X.itemsize
+    lines, step = row_lines(X)
     d = X.shape[1]
     total = 0.0
     first = 0.0
     for ii in range(lo, hi):
         lr = lrs[min(ii, last)]
-        if ii + AHEAD < perm.size:  # prefetch_row, written out (see _sgd_range)
-            ahead = perm[ii + AHEAD]
-            for q in range(lines):
-                prefetch_line(X, ahead, q * step)  # type: ignore[call-arg]
-            prefetch_item(y, ahead)  # type: ignore[call-arg]
+        if ii + AHEAD < perm.size:
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
@@ -443,7 +437,7 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
     w, acc_w = theta[nI:], acc[nI:]
     used = 0 if rule == SGD else (1 if rule in (MOMENTUM, ADAGRAD) else 3)
     last = lrs.size - 1
-    lines = row_lines(X)
+    lines, step = row_lines(X)
     steps = 0
     ok = True
     total = 0.0
@@ -453,7 +447,7 @@ def epoch(X, y, perm, bs, theta, mu, inv, loss, delta, K, nI, pen, alpha, l1r,
         if per_sample:
             b = theta[0] if nI else 0.0
             part = _sample(X, y, perm, start, mu, inv, x0, w, b, loss, delta, nI, acc, acc_w,
-                           lines, want)  # fmt: skip
+                           lines, step, want)  # fmt: skip
         else:
             part = _accumulate(X, y, perm, start, stop, mu, inv, x0, x1, theta, w, loss, delta,
                                K, nI, acc, acc_w, z, want)  # fmt: skip
