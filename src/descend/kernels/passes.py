@@ -21,6 +21,7 @@ from numba import njit
 
 from descend.kernels.rows import (
     AHEAD,
+    NEAR,
     axpy,
     axpy2,
     dot,
@@ -45,7 +46,9 @@ def _sample(X, y, perm, ii, mu, inv, xb, w, b, loss, delta, nI, acc, acc_w, line
     """acc = [δ, δ·x] for the one row ii of the order (K = 1): a per-sample update's sum.
     Returns l(z, y) when ``want``, else 0."""
     if ii + AHEAD < perm.size:
-        prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+        prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+    if ii + NEAR < perm.size:
+        prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
     r = row_at(perm, ii)
     load_row(X, r, mu, inv, xb)
     zz = dot(xb, w) + b
@@ -76,8 +79,11 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
         ii = lo
         while ii + 1 < hi:
             if ii + AHEAD + 1 < perm.size:
-                prefetch_row(X, y, perm[ii + AHEAD], lines, step)
-                prefetch_row(X, y, perm[ii + AHEAD + 1], lines, step)
+                prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+                prefetch_row(X, y, perm[ii + AHEAD + 1], lines, step, True)
+            if ii + NEAR + 1 < perm.size:
+                prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
+                prefetch_row(X, y, perm[ii + NEAR + 1], lines, step, False)
             r = row_at(perm, ii)
             s = row_at(perm, ii + 1)
             load_row(X, r, mu, inv, x0)
@@ -96,7 +102,9 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
             ii += 2
         if ii < hi:
             if ii + AHEAD < perm.size:
-                prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+                prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+            if ii + NEAR < perm.size:
+                prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
             r = row_at(perm, ii)
             load_row(X, r, mu, inv, x0)
             zz = dot(x0, w) + b
@@ -113,7 +121,9 @@ def _accumulate(X, y, perm, lo, hi, mu, inv, x0, x1, theta, w, loss, delta, K, n
     G = acc_w.reshape((K, d))
     for ii in range(lo, hi):
         if ii + AHEAD < perm.size:
-            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+        if ii + NEAR < perm.size:
+            prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
@@ -242,7 +252,9 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
     for ii in range(lo, hi):
         lr = lrs[min(ii, last)]
         if ii + AHEAD < perm.size:
-            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+        if ii + NEAR < perm.size:
+            prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         zz = dot(x0, w) + b
@@ -278,7 +290,9 @@ def _softmax_range(X, y, perm, lo, hi, mu, inv, nI, K, pen, alpha, lrs, bv, W, x
     for ii in range(lo, hi):
         lr = lrs[min(ii, last)]
         if ii + AHEAD < perm.size:
-            prefetch_row(X, y, perm[ii + AHEAD], lines, step)
+            prefetch_row(X, y, perm[ii + AHEAD], lines, step, True)
+        if ii + NEAR < perm.size:
+            prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
         label = int(y[r])
