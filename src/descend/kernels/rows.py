@@ -44,7 +44,7 @@ def _prefetch_codegen(locality: int) -> Any:
     """Code for llvm.prefetch of the element at args[1:] of the array args[0] (a hint: never
     faults), with LLVM's locality 0..3 (3: into every cache level, the first included)."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
         ptr = cgutils.get_item_pointer(context, builder, aryty, ary, list(args[1:]),
