@@ -33,8 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROWS, D, GROUP = 1_300_000, 100, 8192
+#: ``DESCEND_BENCH_STREAM_ROWS`` makes a smaller file (a quicker run while working on it).
+ROWS = int(os.environ.get("DESCEND_BENCH_STREAM_ROWS", 1_300_000))
+D, GROUP = 100, 8192
 LR = 1e-3
+REPEAT = 2
 BUDGET_MB = 300
 _SRC = str(Path(__file__).resolve().parent.parent / "src")
 
@@ -62,19 +65,25 @@ def write_file(path: Path, rows: int = ROWS, d: int = D, group: int = GROUP) -> 
 _CHILD = r"""
 import json, sys, time, warnings
 import numpy as np
-path, what = sys.argv[1], sys.argv[2]
+path, what, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def hwm():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
+def best(fn):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
 out = {}
 if what == "pyarrow":
     import pyarrow.parquet as pq
     pf = pq.ParquetFile(path)
-    start, rows = time.perf_counter(), 0
-    for i in range(pf.metadata.num_row_groups):
-        rows += pf.read_row_group(i).num_rows
-    out["read"] = time.perf_counter() - start
+    groups = range(pf.metadata.num_row_groups)
+    pf.read_row_group(0)
+    out["read"], rows = best(lambda: sum(pf.read_row_group(i).num_rows for i in groups))
 else:
     import descend, descend.stream
     src = descend.stream.source(path, "y", chunk_rows=8192, shuffle_buffer=16384)
@@ -83,33 +92,30 @@ else:
     if what == "sklearn":
         from sklearn.linear_model import SGDRegressor
         est = SGDRegressor(learning_rate="constant", eta0=%(lr)r, penalty=None, shuffle=False)
-        start = time.perf_counter()
-        for X, y in src.chunks():
-            est.partial_fit(X, y)
-        out["partial_fit"] = time.perf_counter() - start
+        src.head()  # the reader's first use (its imports, its threads) is not timed
+        def partial_fits():
+            for X, y in src.chunks():
+                est.partial_fit(X, y)
+        out["partial_fit"], _ = best(partial_fits)
     else:
         opt = descend.sgd(%(lr)r)
         theta = np.zeros(model.n_params)
         small = np.random.default_rng(0).standard_normal((1000, src.n_features))
-        descend.fit(model, small, small[:, 0], batch_size=1, max_epochs=1)  # compile / load
-        descend.fit(model, small, small[:, 0], batch_size=256, max_epochs=1)
+        for b in (1, 256, "full"):  # load the compiled kernels (a short fit would skip them)
+            descend.fit(model, small, small[:, 0], batch_size=b, max_epochs=1, kernel=True)
         out["rss_before"] = hwm()
+        src.head()  # the reader's first use (its imports, its threads) is not timed
         def epoch(b, shuffle):
             rng = np.random.default_rng(0)
-            start = time.perf_counter()
-            r = src.run_epoch(model, theta, opt, opt.init(theta), b, rng, shuffle, grad=None,
-                              kernel=None, record=False, skip=0, carry=None, on_chunk=None)
-            return time.perf_counter() - start, r
-        out["epoch"], r = epoch(1, False)
+            return lambda: src.run_epoch(model, theta, opt, opt.init(theta), b, rng, shuffle,
+                                         grad=None, kernel=None, record=False, skip=0,
+                                         carry=None, on_chunk=None)
+        out["epoch"], r = best(epoch(1, False))
         out["epoch_finite"] = bool(r.finite)
-        out["minibatch"], _ = epoch(256, True)
-        start = time.perf_counter()
-        src.value_and_grad(model, theta, None)
-        out["full"] = time.perf_counter() - start
-        start = time.perf_counter()
-        fit = descend.fit(model, src, batch_size=1, lr=%(lr)r, max_epochs=1, tol=None,
-                          shuffle=False)
-        out["fit"] = time.perf_counter() - start
+        out["minibatch"], _ = best(epoch(256, True))
+        out["full"], _ = best(lambda: src.value_and_grad(model, theta, None))
+        out["fit"], fit = best(lambda: descend.fit(model, src, batch_size=1, lr=%(lr)r,
+                                                   max_epochs=1, tol=None, shuffle=False))
         out["fit_loss"] = [float(v) for v in fit.history.loss]
 out["rows"] = rows
 out["peak_mb"] = hwm()
@@ -117,10 +123,11 @@ print(json.dumps(out))
 """
 
 
-def child(path: Path, what: str) -> dict[str, float]:
+def child(path: Path, what: str, repeat: int = REPEAT) -> dict[str, float]:
+    """One measurement in a fresh process: each pass timed ``repeat`` times, the fastest kept."""
     env = {**os.environ, "PYTHONPATH": _SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     code = _CHILD % {"lr": LR}
-    done = subprocess.run([sys.executable, "-c", code, str(path), what], env=env,
+    done = subprocess.run([sys.executable, "-c", code, str(path), what, str(repeat)], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"{what} child failed:\n{done.stderr[-2000:]}")

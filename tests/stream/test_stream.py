@@ -179,3 +179,32 @@ def test_targets_the_loss_cannot_take_are_refused(tmp_path):
     src = descend.stream.source(tmp_path, "y")
     with pytest.raises(descend.DataError, match=r"takes encoded targets \[0, 1, 2\]"):
         descend.fit(descend.softmax_regression(3, 3), src)
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64", "mixed"])
+def test_parquet_chunks_are_the_columns_as_rows(tmp_path, kind):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    types = {"float32": [pa.float32()] * 4, "float64": [pa.float64()] * 4,
+             "mixed": [pa.float32(), pa.float64()] * 2}[kind]  # fmt: skip
+    arrays = [pa.array(X[:, j]).cast(t) for j, t in enumerate(types)]
+    table = pa.Table.from_arrays([*arrays, pa.array(X.sum(1))], names=["a", "b", "c", "d", "y"])
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=110)
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=40)
+    parts = list(src.chunks())
+    assert [len(y) for _, y in parts] == [40, 40, 30] * 2 + [40, 40]
+    got = np.concatenate([Xc for Xc, _ in parts])
+    want = np.column_stack([a.to_numpy() for a in arrays]).astype(np.float64)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.concatenate([yc for _, yc in parts]), X.sum(1))
+    assert all(Xc.flags.c_contiguous and Xc.flags.writeable for Xc, _ in parts)
+
+
+def test_a_parquet_value_that_is_not_finite_is_named(tmp_path):
+    X = np.random.default_rng(4).normal(size=(50, 2))
+    X[37, 1] = np.inf
+    table = pa.table({"a": X[:, 0], "b": X[:, 1], "y": X[:, 0]})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=20)
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=8)
+    with pytest.raises(descend.DataError, match=r"feature column .b. has 1 infinite value"):
+        list(src.chunks())
