@@ -208,3 +208,25 @@ def test_a_parquet_value_that_is_not_finite_is_named(tmp_path):
     src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=8)
     with pytest.raises(descend.DataError, match=r"feature column .b. has 1 infinite value"):
         list(src.chunks())
+
+
+@pytest.mark.parametrize("keep", [1, 3, 1000])
+def test_chunks_kept_are_never_written_over(tmp_path, keep):
+    """The reader uses its X buffers again once the chunks cut from them are let go: chunks
+    still held (every one, every third, or only the last) keep their rows."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2000, 3))
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": X[:, 0]}),
+                   tmp_path / "t.parquet", row_group_size=64)  # fmt: skip
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=40, read_ahead=1,
+                                workers=1)  # fmt: skip
+    held, lo = [], 0
+    for k, (Xc, yc) in enumerate(src.chunks()):
+        np.testing.assert_array_equal(Xc, X[lo : lo + len(Xc)])
+        if k % keep == 0:
+            held.append((lo, Xc, yc))
+        lo += len(Xc)
+    assert lo == len(X)
+    for start, Xc, yc in held:
+        np.testing.assert_array_equal(Xc, X[start : start + len(Xc)])
+        np.testing.assert_array_equal(yc, X[start : start + len(Xc), 0])

@@ -31,6 +31,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -184,7 +185,8 @@ class FileSource:
                 runs.append([p])
         for run in runs:
             if run[0].format == "parquet":
-                tasks = (lambda p=p: self._read_row_group(p) for p in run)
+                rows = _Buffers(self.read_ahead + self.workers + 2)
+                tasks = (lambda p=p, rows=rows: self._read_row_group(p, rows) for p in run)
                 for part in prefetch(tasks, workers=self.workers, depth=self.read_ahead):
                     yield from (c if raw else self._encoded(c) for c in part)
             else:
@@ -254,7 +256,7 @@ class FileSource:
             )
         return X, y
 
-    def _read_row_group(self, p: Piece) -> list[tuple[Array, Array]]:
+    def _read_row_group(self, p: Piece, rows: _Buffers | None = None) -> list[tuple[Array, Array]]:
         """One row group decoded and cut into chunks of at most ``chunk_rows`` rows."""
         import pyarrow as pa
 
@@ -263,7 +265,7 @@ class FileSource:
         columns = [*self.features, self.target]
         try:
             pf = _parquet_file(p.path, self._footers.get(p.path))
-            plain = self._plain_rows(pf, p.row_group, columns)
+            plain = self._plain_rows(pf, p.row_group, columns, rows)
             if plain is None:
                 table = pf.read_row_group(p.row_group, columns=columns, use_threads=False)
         except (pa.ArrowException, OSError) as e:
@@ -275,7 +277,8 @@ class FileSource:
         return [self._arrays(table.slice(lo, step), p.path, lo)
                 for lo in range(0, table.num_rows, step)]  # fmt: skip
 
-    def _plain_rows(self, pf: Any, group: int, columns: list[str]) -> tuple[Array, Array] | None:
+    def _plain_rows(self, pf: Any, group: int, columns: list[str], rows: _Buffers | None = None
+                    ) -> tuple[Array, Array] | None:  # fmt: skip
         """``(X, y)`` of a row group of plain float columns (no nulls, NaN or ±inf), X in C
         order: decoded :data:`PART_COLUMNS` columns at a time, each part written straight into
         its columns of X by :func:`descend.kernels.columns.rows_from_columns`. None when a
@@ -283,7 +286,8 @@ class FileSource:
         from descend.kernels.columns import rows_from_columns
 
         n = pf.metadata.row_group(group).num_rows
-        X = np.empty((n, len(self.features)), dtype=self.dtype)
+        shape = (n, len(self.features))
+        X = np.empty(shape, dtype=self.dtype) if rows is None else rows.take(shape, self.dtype)
         y = None
         for j0 in range(0, len(columns), PART_COLUMNS):
             names = columns[j0 : j0 + PART_COLUMNS]
@@ -356,6 +360,40 @@ def _addresses(arrays: list[Any]) -> tuple[Array, np.dtype[Any]] | None:
         return None
     return np.array([a.buffers()[1].address + a.offset * dt.itemsize for a in arrays],
                     dtype=np.int64), dt  # fmt: skip
+
+
+class _Buffers:
+    """The X buffers of one pass over row groups, each used again once every chunk cut from
+    it has been let go: no allocation per row group (and none of the fragmentation that
+    allocating in several threads leaves), at most ``most`` buffers held.
+
+    A buffer is free when nothing else refers to it: every view of a NumPy array (a chunk
+    ``X[lo:hi]``, a slice of a chunk) refers to the array that owns the memory, so its
+    reference count is then that of the list holding it (read under the lock).
+    """
+
+    def __init__(self, most: int) -> None:
+        self._held: list[Array] = []
+        self._most = most
+        self._lock = threading.Lock()
+
+    def take(self, shape: tuple[int, int], dtype: Any) -> Array:
+        """A free buffer of at least ``shape[0]`` rows cut to ``shape``, or a new one."""
+        with self._lock:
+            for i in range(len(self._held)):
+                # references: the list's and getrefcount's argument
+                if sys.getrefcount(self._held[i]) == 2:
+                    buf = self._held[i]
+                    if (
+                        buf.shape[0] >= shape[0]
+                        and buf.shape[1:] == shape[1:]
+                        and buf.dtype == dtype
+                    ):
+                        return buf[: shape[0]]
+            buf = np.empty(shape, dtype=dtype)
+            if len(self._held) < self._most:
+                self._held.append(buf)
+            return buf
 
 
 _OPEN = threading.local()
