@@ -3,6 +3,7 @@ documented one; the read-ahead is bounded."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import threading
 import time
@@ -16,6 +17,8 @@ import pytest
 import descend
 import descend.stream
 from descend.stream.reader import prefetch, shuffle_buffer
+
+source_module = importlib.import_module("descend.stream.source")  # (the name is the function)
 
 
 def _frame(m=700, seed=0):
@@ -182,7 +185,10 @@ def test_targets_the_loss_cannot_take_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["float32", "float64", "mixed"])
-def test_parquet_chunks_are_the_columns_as_rows(tmp_path, kind):
+@pytest.mark.parametrize("part_columns", [1, 2, None])
+def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, part_columns):
+    if part_columns is not None:  # row groups read a few columns at a time
+        monkeypatch.setattr(source_module, "PART_BYTES", 8 * 110 * part_columns)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(300, 4))
     types = {"float32": [pa.float32()] * 4, "float64": [pa.float64()] * 4,
