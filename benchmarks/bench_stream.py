@@ -1,17 +1,20 @@
 """Beyond memory and beyond one machine: streamed fits from a Parquet file, and Dask.
 
 Streaming: a Parquet file of ``ROWS`` × 100 float64 features (+ target), about 1.3 GB, is
-written on the fly in row groups of 8,192 rows (and deleted afterwards). Each measurement runs
-in a fresh subprocess, so that its peak resident set size (``VmHWM``) is its own; the memory
-budget is 300 MB, the file is about 4× that (3× the peak measured). Every row prints rows/s,
-all on the same file:
+written on the fly in row groups of 8,192 rows (and deleted afterwards;
+``DESCEND_BENCH_STREAM_ROWS`` sets a smaller ``ROWS``). Each measurement runs in a fresh
+subprocess, so that its peak resident set size (``VmHWM``) is its own; the memory budget is
+300 MB, the file is about 4× that. Each pass is timed ``REPEAT`` times after the same warm-up
+(the kernels loaded, one chunk read), the fastest kept. Every row prints rows/s, all on the
+same file:
 
 * pyarrow's own read speed: ``ParquetFile.read_row_group`` over every row group (the anchor);
 * descend, one per-sample SGD epoch streamed in file order (decode threads + compiled kernel),
   and one mini-batch 256 epoch with the shuffled order (row groups permuted, shuffle buffer);
   one full-batch (J, ∇J) pass; ``fit(max_epochs=1)``, which also evaluates J and ∇J over the
   file before and after the epoch (three passes);
-* scikit-learn's ``SGDRegressor.partial_fit`` over the same chunks (read by the same reader).
+* scikit-learn's ``SGDRegressor.partial_fit`` over the same chunks (read by the same reader),
+  and both per-sample fits over ``HELD`` chunks held in memory (the arithmetic alone).
 
 Dask: a ``LocalCluster`` with 2 worker processes on loopback, 400,000 × 20 in 4 partitions:
 full-batch Adam and mini-batch parameter averaging against the same fits in memory, and
@@ -126,6 +129,7 @@ else:
                                          carry=None, on_chunk=None)
         out["epoch"], r = best(epoch(1, False))
         out["epoch_finite"] = bool(r.finite)
+        out["rss_epoch"] = hwm()
         out["minibatch"], _ = best(epoch(256, True))
         out["full"], _ = best(lambda: src.value_and_grad(model, theta, None))
         out["fit"], fit = best(lambda: descend.fit(model, src, batch_size=1, lr=%(lr)r,
@@ -188,8 +192,9 @@ def run_stream(folder: Path, rows: int = ROWS) -> None:
     line("descend fit(max_epochs=1): J, epoch, J (3 passes)", rows / ours["fit"],
          f"{ours['fit']:.1f} s in all")  # fmt: skip
     print(f"peak RSS of the descend process: {ours['peak_mb']:.0f} MB (after imports and kernels: "
-          f"{ours['rss_before']:.0f} MB)  target <= {BUDGET_MB} MB  "
-          f"{'met' if ours['peak_mb'] <= BUDGET_MB else 'MISSED'}")  # fmt: skip
+          f"{ours['rss_before']:.0f} MB; after the per-sample epoch: {ours['rss_epoch']:.0f} MB)  "
+          f"target <= {BUDGET_MB} MB  {'met' if ours['peak_mb'] <= BUDGET_MB else 'MISSED'}"
+          )  # fmt: skip
     print(f"peak RSS of the pyarrow reader: {arrow['peak_mb']:.0f} MB; of SGDRegressor: "
           f"{sk['peak_mb']:.0f} MB")  # fmt: skip
     print(f"loss before / after the streamed epoch: {ours['fit_loss'][0]:.4g} / "

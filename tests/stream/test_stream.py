@@ -152,6 +152,9 @@ def test_shuffle_buffer_keeps_every_row_once():
     rows = np.concatenate([y for _, y in out])
     assert sorted(rows.tolist()) == list(range(70)) and rows.tolist() != list(range(70))
     assert all(np.array_equal(Xb[:, 0], yb) for Xb, yb in out)
+    cut = list(shuffle_buffer(iter(chunks), 16, np.random.default_rng(0), piece=5))
+    assert [len(y) for _, y in cut] == [5, 5, 5, 1] * 4 + [5, 1]
+    np.testing.assert_array_equal(np.concatenate([y for _, y in cut]), rows)
 
 
 def test_source_errors_are_one_line(tmp_path):

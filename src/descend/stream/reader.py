@@ -98,14 +98,15 @@ def background(chunks: Iterator[T], *, depth: int) -> Iterator[T]:
 
 
 def shuffle_buffer(
-    chunks: Iterator[tuple[Any, Any]], size: int, rng: np.random.Generator
-) -> Iterator[tuple[Any, Any]]:
+    chunks: Iterator[tuple[Any, Any]], size: int, rng: np.random.Generator,
+    piece: int | None = None,
+) -> Iterator[tuple[Any, Any]]:  # fmt: skip
     """Chunks gathered into buffers of ``size`` rows, each buffer's rows permuted by ``rng``.
 
     Each buffer draws one ``rng.permutation(n)``, n its number of rows (``size``, the last
     one fewer); the rows of a chunk that do not fit start the next buffer. The rows are copied
-    into one buffer as they come (the chunks are let go at once) and handed on permuted, a
-    fresh array per buffer.
+    into one buffer as they come (the chunks are let go at once) and handed on permuted, in
+    fresh arrays of at most ``piece`` rows (the whole buffer when None).
     """
     held: tuple[Any, Any] | None = None
     count = 0
@@ -121,12 +122,16 @@ def shuffle_buffer(
             count += take
             start += take
             if count == size:
-                yield _permuted(held, count, rng)
+                yield from _permuted(held, count, rng, piece or size)
                 count = 0
     if held is not None and count:
-        yield _permuted(held, count, rng)
+        yield from _permuted(held, count, rng, piece or size)
 
 
-def _permuted(held: tuple[Any, Any], n: int, rng: np.random.Generator) -> tuple[Any, Any]:
+def _permuted(
+    held: tuple[Any, Any], n: int, rng: np.random.Generator, piece: int
+) -> Iterator[tuple[Any, Any]]:
     perm = rng.permutation(n)
-    return held[0][:n][perm], held[1][:n][perm]
+    for lo in range(0, n, piece):
+        rows = perm[lo : lo + piece]
+        yield held[0][rows], held[1][rows]

@@ -20,7 +20,8 @@ the chunks' partial sums, the mini-batches are cut from the stream of rows acros
 file boundaries). With ``shuffle=True`` each epoch (1) permutes the pieces with the seeded
 generator (``rng.permutation(n_pieces)``), then (2) passes the rows through a shuffle buffer
 of ``shuffle_buffer`` rows (:func:`descend.stream.reader.shuffle_buffer`: each full buffer is
-permuted with ``rng.permutation`` and handed on). The same seed gives the same order.
+permuted with ``rng.permutation`` and handed on in chunks of at most ``chunk_rows`` rows). The
+same seed gives the same order.
 
 **Threads.** ``workers`` threads decode the next pieces while the kernel trains on the current
 chunk (:mod:`descend.stream.reader`), at most ``read_ahead`` pieces ahead.
@@ -205,7 +206,7 @@ class FileSource:
         if not shuffle:
             return self.chunks()
         order = rng.permutation(len(self.pieces))
-        return shuffle_buffer(self.chunks(order.tolist()), self.buffer_rows, rng)
+        return shuffle_buffer(self.chunks(order.tolist()), self.buffer_rows, rng, self.chunk_rows)
 
     def value_and_grad(self, model: LinearModel, theta: Array, kernel: Any) -> tuple[float, Array]:
         """J and ∇J over all rows, summed chunk by chunk in file order."""
