@@ -46,3 +46,9 @@ def test_rows_from_columns_tells_a_value_that_is_not_finite(bad):
     assert not rows_from_columns(_addresses(cols), np.float64, out)
     huge = [np.full(5, 1e300), np.full(5, 1e300)]  # finite: the sum of all would overflow
     assert rows_from_columns(_addresses(huge), np.float64, np.empty((5, 2)))
+
+
+def test_rows_from_columns_tells_a_value_too_large_for_float32():
+    cols = [np.array([1.0, 1e300, 2.0])]
+    out = np.empty((3, 1), dtype=np.float32)
+    assert not rows_from_columns(_addresses(cols), np.float64, out)  # it became inf

@@ -239,3 +239,11 @@ def test_chunks_kept_are_never_written_over(tmp_path, keep):
     for start, Xc, yc in held:
         np.testing.assert_array_equal(Xc, X[start : start + len(Xc)])
         np.testing.assert_array_equal(yc, X[start : start + len(Xc), 0])
+
+
+def test_a_parquet_value_too_large_for_float32_is_named(tmp_path):
+    pq.write_table(pa.table({"a": [1.0, 1e300, 2.0], "b": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 3.0]}),
+                   tmp_path / "t.parquet")  # fmt: skip
+    src = descend.stream.source(tmp_path / "t.parquet", "y", dtype=np.float32)
+    with pytest.raises(descend.DataError, match="too large for float32"):
+        list(src.chunks())

@@ -51,7 +51,7 @@ def _rows_from(addresses, like, out):
         for j in range(d):
             col = carray(_pointer(addresses[j]), m, like.dtype)  # type: ignore[call-arg]
             for r in range(r0, r1):
-                v = col[r]
+                v = out.dtype.type(col[r])  # as stored: float64 → float32 may overflow
                 out[r, j] = v
                 check += np.float64(v) - np.float64(v)
     return check == 0.0

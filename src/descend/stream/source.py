@@ -384,6 +384,7 @@ class _Buffers:
     def take(self, shape: tuple[int, int], dtype: Any) -> Array:
         """A free buffer of at least ``shape[0]`` rows cut to ``shape``, or a new one."""
         with self._lock:
+            spare = None  # a free buffer of another shape, replaced by the new one
             for i in range(len(self._held)):
                 # references: the list's and getrefcount's argument
                 if sys.getrefcount(self._held[i]) == 2:
@@ -394,8 +395,11 @@ class _Buffers:
                         and buf.dtype == dtype
                     ):
                         return buf[: shape[0]]
+                    spare = i
             buf = np.empty(shape, dtype=dtype)
-            if len(self._held) < self._most:
+            if spare is not None:
+                self._held[spare] = buf
+            elif len(self._held) < self._most:
                 self._held.append(buf)
             return buf
 
