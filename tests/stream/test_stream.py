@@ -247,3 +247,17 @@ def test_a_parquet_value_too_large_for_float32_is_named(tmp_path):
     src = descend.stream.source(tmp_path / "t.parquet", "y", dtype=np.float32)
     with pytest.raises(descend.DataError, match="too large for float32"):
         list(src.chunks())
+
+
+def test_a_row_buffer_is_used_again_only_when_nothing_refers_to_it():
+    rows = source_module._Buffers(3)
+    a = rows.take((4, 2), np.float64)
+    b = rows.take((4, 2), np.float64)
+    assert not np.shares_memory(a, b)
+    del a
+    c = rows.take((3, 2), np.float64)  # the first one again, cut to 3 rows
+    assert c.shape == (3, 2) and np.shares_memory(c, rows._held[0])
+    view = c[1:]
+    del c
+    d = rows.take((3, 2), np.float64)  # a view of it is still held
+    assert not np.shares_memory(d, view) and not np.shares_memory(d, b)

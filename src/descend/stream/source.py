@@ -373,21 +373,23 @@ class _Buffers:
 
     A buffer is free when nothing else refers to it: every view of a NumPy array (a chunk
     ``X[lo:hi]``, a slice of a chunk) refers to the array that owns the memory, so its
-    reference count is then that of the list holding it (read under the lock).
+    reference count is then that of an array held by a list alone (:func:`_references`, the
+    same count measured on such an array when the pass starts, whatever the interpreter's
+    own references; read under the lock).
     """
 
     def __init__(self, most: int) -> None:
         self._held: list[Array] = []
         self._most = most
         self._lock = threading.Lock()
+        self._free = _references([np.empty(0)], 0)
 
     def take(self, shape: tuple[int, int], dtype: Any) -> Array:
         """A free buffer of at least ``shape[0]`` rows cut to ``shape``, or a new one."""
         with self._lock:
             spare = None  # a free buffer of another shape, replaced by the new one
             for i in range(len(self._held)):
-                # references: the list's and getrefcount's argument
-                if sys.getrefcount(self._held[i]) == 2:
+                if _references(self._held, i) == self._free:
                     buf = self._held[i]
                     if (
                         buf.shape[0] >= shape[0]
@@ -402,6 +404,11 @@ class _Buffers:
             elif len(self._held) < self._most:
                 self._held.append(buf)
             return buf
+
+
+def _references(items: list[Array], i: int) -> int:
+    """The reference count of ``items[i]``."""
+    return sys.getrefcount(items[i])
 
 
 _OPEN = threading.local()
