@@ -3,6 +3,7 @@ documented one; the read-ahead is bounded."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import threading
 import time
@@ -16,6 +17,8 @@ import pytest
 import descend
 import descend.stream
 from descend.stream.reader import prefetch, shuffle_buffer
+
+source_module = importlib.import_module("descend.stream.source")  # (the name is the function)
 
 
 def _frame(m=700, seed=0):
@@ -149,6 +152,9 @@ def test_shuffle_buffer_keeps_every_row_once():
     rows = np.concatenate([y for _, y in out])
     assert sorted(rows.tolist()) == list(range(70)) and rows.tolist() != list(range(70))
     assert all(np.array_equal(Xb[:, 0], yb) for Xb, yb in out)
+    cut = list(shuffle_buffer(iter(chunks), 16, np.random.default_rng(0), piece=5))
+    assert [len(y) for _, y in cut] == [5, 5, 5, 1] * 4 + [5, 1]
+    np.testing.assert_array_equal(np.concatenate([y for _, y in cut]), rows)
 
 
 def test_source_errors_are_one_line(tmp_path):
@@ -179,3 +185,79 @@ def test_targets_the_loss_cannot_take_are_refused(tmp_path):
     src = descend.stream.source(tmp_path, "y")
     with pytest.raises(descend.DataError, match=r"takes encoded targets \[0, 1, 2\]"):
         descend.fit(descend.softmax_regression(3, 3), src)
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64", "mixed"])
+@pytest.mark.parametrize("part_columns", [1, 2, None])
+def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, part_columns):
+    if part_columns is not None:  # row groups read a few columns at a time
+        monkeypatch.setattr(source_module, "PART_BYTES", 8 * 110 * part_columns)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    types = {"float32": [pa.float32()] * 4, "float64": [pa.float64()] * 4,
+             "mixed": [pa.float32(), pa.float64()] * 2}[kind]  # fmt: skip
+    arrays = [pa.array(X[:, j]).cast(t) for j, t in enumerate(types)]
+    table = pa.Table.from_arrays([*arrays, pa.array(X.sum(1))], names=["a", "b", "c", "d", "y"])
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=110)
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=40)
+    parts = list(src.chunks())
+    assert [len(y) for _, y in parts] == [40, 40, 30] * 2 + [40, 40]
+    got = np.concatenate([Xc for Xc, _ in parts])
+    want = np.column_stack([a.to_numpy() for a in arrays]).astype(np.float64)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.concatenate([yc for _, yc in parts]), X.sum(1))
+    assert all(Xc.flags.c_contiguous and Xc.flags.writeable for Xc, _ in parts)
+
+
+def test_a_parquet_value_that_is_not_finite_is_named(tmp_path):
+    X = np.random.default_rng(4).normal(size=(50, 2))
+    X[37, 1] = np.inf
+    table = pa.table({"a": X[:, 0], "b": X[:, 1], "y": X[:, 0]})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=20)
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=8)
+    with pytest.raises(descend.DataError, match=r"feature column .b. has 1 infinite value"):
+        list(src.chunks())
+
+
+@pytest.mark.parametrize("keep", [1, 3, 1000])
+def test_chunks_kept_are_never_written_over(tmp_path, keep):
+    """The reader uses its X buffers again once the chunks cut from them are let go: chunks
+    still held (every one, every third, or only the last) keep their rows."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2000, 3))
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": X[:, 0]}),
+                   tmp_path / "t.parquet", row_group_size=64)  # fmt: skip
+    src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=40, read_ahead=1,
+                                workers=1)  # fmt: skip
+    held, lo = [], 0
+    for k, (Xc, yc) in enumerate(src.chunks()):
+        np.testing.assert_array_equal(Xc, X[lo : lo + len(Xc)])
+        if k % keep == 0:
+            held.append((lo, Xc, yc))
+        lo += len(Xc)
+    assert lo == len(X)
+    for start, Xc, yc in held:
+        np.testing.assert_array_equal(Xc, X[start : start + len(Xc)])
+        np.testing.assert_array_equal(yc, X[start : start + len(Xc), 0])
+
+
+def test_a_parquet_value_too_large_for_float32_is_named(tmp_path):
+    pq.write_table(pa.table({"a": [1.0, 1e300, 2.0], "b": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 3.0]}),
+                   tmp_path / "t.parquet")  # fmt: skip
+    src = descend.stream.source(tmp_path / "t.parquet", "y", dtype=np.float32)
+    with pytest.raises(descend.DataError, match="too large for float32"):
+        list(src.chunks())
+
+
+def test_a_row_buffer_is_used_again_only_when_nothing_refers_to_it():
+    rows = source_module._Buffers(3)
+    a = rows.take((4, 2), np.float64)
+    b = rows.take((4, 2), np.float64)
+    assert not np.shares_memory(a, b)
+    del a
+    c = rows.take((3, 2), np.float64)  # the first one again, cut to 3 rows
+    assert c.shape == (3, 2) and np.shares_memory(c, rows._held[0])
+    view = c[1:]
+    del c
+    d = rows.take((3, 2), np.float64)  # a view of it is still held
+    assert not np.shares_memory(d, view) and not np.shares_memory(d, b)

@@ -2,9 +2,9 @@
 
 pyarrow decodes Parquet and CSV with the GIL released, so decoding the next pieces of a file
 in threads overlaps with the training kernel working on the current one. The read-ahead is
-bounded: :func:`prefetch` keeps at most ``depth`` pieces submitted or decoded and not yet
-consumed, and :func:`background` runs a sequential reader (a CSV stream) in one thread that
-blocks once ``depth`` chunks wait in its queue. Memory therefore stays at about
+bounded: :func:`prefetch` keeps ``depth`` pieces submitted or decoded beyond the one in use,
+and :func:`background` runs a sequential reader (a CSV stream) in one thread that blocks once
+``depth`` chunks wait in its queue. Memory therefore stays at about
 ``depth + 1`` pieces whatever the size of the files. Results come back in submission order,
 so the order of the rows never depends on the threads' timing.
 
@@ -39,8 +39,9 @@ _DONE = object()
 def prefetch(tasks: Iterable[Callable[[], T]], *, workers: int, depth: int) -> Iterator[T]:
     """Run ``tasks`` on ``workers`` threads, at most ``depth`` ahead; yield results in order.
 
-    An error in a task is raised here, when its result is reached. Stopping the iteration
-    early cancels the tasks not yet started.
+    While the caller works on one result, the next ``depth`` tasks are submitted (so that
+    ``depth >= workers`` keeps every thread busy). An error in a task is raised here, when its
+    result is reached. Stopping the iteration early cancels the tasks not yet started.
     """
     pending: deque[Future[T]] = deque()
     todo = iter(tasks)
@@ -48,7 +49,7 @@ def prefetch(tasks: Iterable[Callable[[], T]], *, workers: int, depth: int) -> I
         try:
             for task in todo:
                 pending.append(pool.submit(task))
-                if len(pending) >= depth:
+                if len(pending) > depth:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
@@ -97,32 +98,40 @@ def background(chunks: Iterator[T], *, depth: int) -> Iterator[T]:
 
 
 def shuffle_buffer(
-    chunks: Iterator[tuple[Any, Any]], size: int, rng: np.random.Generator
-) -> Iterator[tuple[Any, Any]]:
+    chunks: Iterator[tuple[Any, Any]], size: int, rng: np.random.Generator,
+    piece: int | None = None,
+) -> Iterator[tuple[Any, Any]]:  # fmt: skip
     """Chunks gathered into buffers of ``size`` rows, each buffer's rows permuted by ``rng``.
 
     Each buffer draws one ``rng.permutation(n)``, n its number of rows (``size``, the last
-    one fewer); the rows of a chunk that do not fit start the next buffer.
+    one fewer); the rows of a chunk that do not fit start the next buffer. The rows are copied
+    into one buffer as they come (the chunks are let go at once) and handed on permuted, in
+    fresh arrays of at most ``piece`` rows (the whole buffer when None).
     """
-    held_X: list[Any] = []
-    held_y: list[Any] = []
+    held: tuple[Any, Any] | None = None
     count = 0
     for X, y in chunks:
+        if held is None:
+            held = (np.empty((size, *X.shape[1:]), dtype=X.dtype),
+                    np.empty((size, *y.shape[1:]), dtype=y.dtype))  # fmt: skip
         start = 0
         while start < len(X):
             take = min(size - count, len(X) - start)
-            held_X.append(X[start : start + take])
-            held_y.append(y[start : start + take])
+            held[0][count : count + take] = X[start : start + take]
+            held[1][count : count + take] = y[start : start + take]
             count += take
             start += take
             if count == size:
-                yield _permuted(held_X, held_y, rng)
-                held_X, held_y, count = [], [], 0
-    if count:
-        yield _permuted(held_X, held_y, rng)
+                yield from _permuted(held, count, rng, piece or size)
+                count = 0
+    if held is not None and count:
+        yield from _permuted(held, count, rng, piece or size)
 
 
-def _permuted(Xs: list[Any], ys: list[Any], rng: np.random.Generator) -> tuple[Any, Any]:
-    X, y = np.concatenate(Xs), np.concatenate(ys)
-    perm = rng.permutation(len(X))
-    return np.ascontiguousarray(X[perm]), y[perm]
+def _permuted(
+    held: tuple[Any, Any], n: int, rng: np.random.Generator, piece: int
+) -> Iterator[tuple[Any, Any]]:
+    perm = rng.permutation(n)
+    for lo in range(0, n, piece):
+        rows = perm[lo : lo + piece]
+        yield held[0][rows], held[1][rows]
