@@ -26,6 +26,7 @@ from descend.kernels.rows import (
     axpy2,
     dot,
     dot2,
+    dot_and_square,
     dz,
     load_row,
     prefetch_row,
@@ -257,12 +258,16 @@ def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b,
             prefetch_row(X, y, perm[ii + NEAR], lines, step, False)
         r = row_at(perm, ii)
         load_row(X, r, mu, inv, x0)
-        zz = dot(x0, w) + b
+        if want and pen == L2:
+            zz, sq = dot_and_square(x0, w)
+        else:
+            zz, sq = dot(x0, w), 0.0
+        zz += b
         d = dz(loss, zz, y[r], delta)
         if want:
             j_row = value(loss, zz, y[r], delta)
             if pen == L2:
-                j_row += alpha * (0.5 * dot(w, w))
+                j_row += alpha * (0.5 * sq)
             total += j_row
             if ii == lo:
                 first = j_row

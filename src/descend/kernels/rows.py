@@ -135,6 +135,17 @@ def dot(x, w):
 
 
 @_fast
+def dot_and_square(x, w):
+    """(x·w, w·w) in one loop: a row's score and ‖w‖² for its L2 term, w read once."""
+    s = 0.0
+    q = 0.0
+    for j in range(w.size):
+        s += x[j] * w[j]
+        q += w[j] * w[j]
+    return s, q
+
+
+@_fast
 def dot2(x0, x1, w):
     """(x0·w, x1·w) in one loop: two rows at once."""
     a = 0.0
