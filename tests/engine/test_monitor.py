@@ -112,3 +112,12 @@ def test_estimators_skip_the_full_passes_only_when_nothing_reads_them() -> None:
     labels = (y > 0.5).astype(int)
     clf = GDClassifier(batch_size=1, max_epochs=1, tol=None, random_state=0).fit(X, labels)
     assert clf.history_.loss[1] > 0 and clf.score(X, labels) > 0.9
+
+
+def test_running_monitor_is_refused_where_the_chunked_loop_runs(tmp_path: Any) -> None:
+    import descend
+
+    X, y = np.ones((10, 2)), np.arange(10.0)
+    model = LinearModel(2, 1, "squared", None, 0.0, 0.15, True)
+    with pytest.raises(HyperparameterError, match="monitor='running' is not available"):
+        descend.fit(model, X, y, checkpoint=tmp_path / "ck", monitor="running")

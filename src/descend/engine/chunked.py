@@ -275,7 +275,13 @@ def fit_chunked(
     checkpoints, ``resume=True`` continues from the folder's latest checkpoint (a fresh start
     when it holds none). A checkpoint of other data or settings is refused with one line.
     """
+    monitor = unused.pop("monitor", "full")
     del unused  # validation_fraction: early stopping needs the rows in memory
+    if monitor != "full":
+        raise HyperparameterError(
+            f"monitor={monitor!r} is not available with checkpoints, file sources or Dask: "
+            "their epochs measure J and ∇J over all rows (monitor='full')"
+        )
     size = check_batch_size(batch_size)
     check_epoch_args(max_epochs, tol, n_iter_no_change)
     if early_stopping:
