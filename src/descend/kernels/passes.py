@@ -177,23 +177,6 @@ def _gradient(acc, m, theta, nI, pen, alpha, l1r, g):
 
 
 @_inline
-def _sgd_in_place(x, d, lr, theta, nI, pen, alpha):
-    """θ ← θ − α·g for one row x, in place, g = [δ, δ·x] (+ α_pen·w for L2): one pass, with
-    the arithmetic of :func:`_sample`, :func:`_gradient` and ``update`` (SGD) in the same
-    order, so the same bits (:func:`_sgd_rows` guards it against overflow)."""
-    if nI:
-        theta[0] = theta[0] + (-lr) * d
-    if pen == L2:
-        for j in range(theta.size - nI):
-            i = nI + j
-            theta[i] = theta[i] + (-lr) * (d * x[j] + alpha * theta[i])
-    else:
-        for j in range(theta.size - nI):
-            i = nI + j
-            theta[i] = theta[i] + (-lr) * (d * x[j])
-
-
-@_inline
 def _class_major(a, nI, K, d):
     """A copy of a softmax parameter vector [b₁..b_K, W (d, K) row-major] with W stored
     class by class, [b₁..b_K, W₁ (d), …, W_K (d)]: each class's weights contiguous. The update
@@ -245,7 +228,8 @@ SGD_BLOCK = 256
 def _sgd_range(X, y, perm, lo, hi, mu, inv, loss, delta, nI, pen, alpha, lrs, b, w, x0, want):
     """Per-sample SGD updates from the rows lo:hi of the order, in place in w; returns the
     new intercept b, and when ``want`` the sum over the rows of J at the row just before its
-    update (l(z, y) + R(w)) and that of row lo. The arithmetic of :func:`_sgd_in_place`."""
+    update (l(z, y) + R(w)) and that of row lo. The arithmetic of the checked path (g =
+    [δ, δ·x] (+ α·w), θ + (−α)·g) in the same order, so the same bits."""
     last = lrs.size - 1
     lines, step = row_lines(X)
     total = 0.0
