@@ -72,27 +72,36 @@ def test_mini_batches_average_the_partitions_parameters(client):
     X, y, model = _data("regression", m=400)
     lr, b = 0.05, 16
     src = _source(X, y, rows=150)  # partitions of 150, 150, 100 rows
-    r = descend.fit(model, src, optimizer="sgd", lr=lr, batch_size=b, max_epochs=3, tol=None,
-                    seed=9, kernel=False)  # fmt: skip
-    # the same by hand: per partition an epoch of plain SGD from θ, then the row-weighted mean
+    kw = dict(optimizer="sgd", lr=lr, batch_size=b, max_epochs=3, tol=None, seed=9, kernel=False)
+    r = descend.fit(model, src, **kw)
+    running = descend.fit(model, src, **kw, monitor="running")
+    # the same by hand: per partition an epoch of plain SGD from θ, then the row-weighted mean;
+    # the running loss: every batch's J_B before its update, averaged over all the partitions'
+    # batches (J_B = ½·mean(resid²) + α/2·‖w‖²)
     rng = np.random.default_rng(9)
     theta = np.zeros(4)
     parts = [(X[i : i + 150], y[i : i + 150]) for i in (0, 150, 300)]
+    losses = []
     for _ in range(3):
         seeds = rng.integers(0, 2**63 - 1, size=3)
-        thetas = []
+        thetas, values = [], []
         for (Xk, yk), s in zip(parts, seeds, strict=True):
             t = theta.copy()
             perm = np.random.default_rng(int(s)).permutation(len(Xk))
             for lo in range(0, len(Xk), b):
                 rows = perm[lo : lo + b]
                 resid = Xk[rows] @ t[1:] + t[0] - yk[rows]
+                values.append(0.5 * np.mean(resid**2) + 0.005 * t[1:] @ t[1:])
                 grad = np.r_[resid.mean(), Xk[rows].T @ resid / len(rows)]
                 grad[1:] += 0.01 * t[1:]  # α·w, the gradient of α/2·‖w‖²
                 t = t - lr * grad
             thetas.append(t)
         theta = (150 * thetas[0] + 150 * thetas[1] + 100 * thetas[2]) / 400
+        losses.append(np.mean(values))
     np.testing.assert_allclose(r.theta, theta, rtol=1e-10)
+    np.testing.assert_array_equal(running.theta, r.theta)
+    np.testing.assert_allclose(running.history.loss[1:], losses, rtol=1e-10)
+    assert np.isnan(running.history.loss[0])
 
 
 def test_a_worker_killed_mid_fit_changes_nothing(client):

@@ -28,15 +28,20 @@ MODEL = descend.linear_regression(4, penalty="l2", alpha=0.01)
 
 @pytest.mark.parametrize("batch_size", ["full", 1, 16])
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
-def test_checkpointed_fit_equals_the_plain_fit_and_resumes_exactly(tmp_path, batch_size, optimizer):
+@pytest.mark.parametrize("monitor", ["full", "running"])
+def test_checkpointed_fit_equals_the_plain_fit_and_resumes_exactly(
+    tmp_path, batch_size, optimizer, monitor
+):
     X, y = _data()
-    kw = dict(optimizer=optimizer, lr=0.01, batch_size=batch_size, shuffle=True, seed=4, tol=None)
+    kw = dict(optimizer=optimizer, lr=0.01, batch_size=batch_size, shuffle=True, seed=4, tol=None,
+              monitor=monitor)  # fmt: skip
     plain = descend.fit(MODEL, X, y, max_epochs=12, **kw)
     first = descend.fit(MODEL, X, y, max_epochs=5, checkpoint=tmp_path, **kw)
     second = descend.fit(MODEL, X, y, max_epochs=12, checkpoint=tmp_path, resume=True, **kw)
     assert first.n_epochs == 5
     assert np.array_equal(second.theta, plain.theta)
-    assert np.array_equal(second.history.loss, plain.history.loss)
+    assert np.array_equal(second.history.loss, plain.history.loss, equal_nan=True)
+    assert np.array_equal(second.history.grad_norm, plain.history.grad_norm, equal_nan=True)
     assert second.n_steps == plain.n_steps
     assert second.status == plain.status == "max_epochs"
 

@@ -114,10 +114,11 @@ def test_estimators_skip_the_full_passes_only_when_nothing_reads_them() -> None:
     assert clf.history_.loss[1] > 0 and clf.score(X, labels) > 0.9
 
 
-def test_running_monitor_is_refused_where_the_chunked_loop_runs(tmp_path: Any) -> None:
+def test_an_unknown_monitor_is_refused_by_both_loops(tmp_path: Any) -> None:
     import descend
 
     X, y = np.ones((10, 2)), np.arange(10.0)
     model = LinearModel(2, 1, "squared", None, 0.0, 0.15, True)
-    with pytest.raises(HyperparameterError, match="monitor='running' is not available"):
-        descend.fit(model, X, y, checkpoint=tmp_path / "ck", monitor="running")
+    for extra in ({}, {"checkpoint": tmp_path / "ck"}):
+        with pytest.raises(HyperparameterError, match="monitor='batch'; give 'full' or"):
+            descend.fit(model, X, y, monitor="batch", **extra)

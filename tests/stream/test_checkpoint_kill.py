@@ -84,3 +84,35 @@ def test_killed_twenty_times_and_resumed_equals_the_uninterrupted_run(tmp_path):
     assert np.array_equal(final[:n], ref.theta)  # bit for bit
     assert np.array_equal(final[n:], ref.history.loss)
     assert len(Checkpointer(folder).saved()) <= 2
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_run_stopped_mid_epoch_resumes_its_running_loss(tmp_path):
+    """monitor="running" keeps the epoch's running sums in the mid-epoch checkpoint: a run
+    stopped in its second epoch and resumed has the uninterrupted run's losses, bit for bit."""
+    src = _data(tmp_path)
+    settings = {**SETTINGS, "max_epochs": 3, "monitor": "running"}
+    model = descend.logistic_regression(3, penalty="l2", alpha=1e-3)
+    ref = descend.fit(model, src, **settings)
+    stopping = _data(tmp_path)
+    plain_chunks, count = stopping.chunks, [0]
+
+    def chunks(order=None, *, raw=False):
+        for chunk in plain_chunks(order, raw=raw):
+            count[0] += 1
+            if count[0] == 21:  # in the second epoch (14 chunks each), after a checkpoint
+                raise _Stop
+            yield chunk
+
+    stopping.chunks = chunks
+    folder = tmp_path / "run"
+    with pytest.raises(_Stop):
+        descend.fit(model, stopping, checkpoint=Checkpointer(folder, chunks=2), **settings)
+    resumed = descend.fit(model, src, checkpoint=Checkpointer(folder, chunks=2), resume=True,
+                          **settings)  # fmt: skip
+    assert np.array_equal(resumed.theta, ref.theta)
+    assert np.array_equal(resumed.history.loss, ref.history.loss, equal_nan=True)
+    assert np.isfinite(ref.history.loss[1:]).all()

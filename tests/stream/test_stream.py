@@ -75,6 +75,27 @@ def test_streamed_fit_equals_the_in_memory_fit(tmp_path, task, batch_size, optim
     np.testing.assert_allclose(streamed.history.loss, mem.history.loss, rtol=1e-12)
 
 
+@pytest.mark.parametrize("task", ["regression", "softmax"])
+@pytest.mark.parametrize("batch_size, optimizer", [("full", "adam"), (1, "sgd"), (13, "adam")])
+def test_streamed_running_loss_equals_the_in_memory_one(tmp_path, task, batch_size, optimizer):
+    """monitor="running": one pass per epoch, each batch's J_B summed across chunk and file
+    boundaries (batches of 13 straddle them), as the in-memory epoch measures it."""
+    X, df = _frame()
+    y, model = _targets(X, df["z"].to_numpy(), task)
+    df["y"] = y
+    src = descend.stream.source(_files(tmp_path, df.drop(columns="z")), "y", chunk_rows=50)
+    kw = dict(optimizer=optimizer, lr=0.05, batch_size=batch_size, max_epochs=3, shuffle=False,
+              tol=None, kernel=True, monitor="running")  # fmt: skip
+    mem = descend.fit(model, X, y, **kw)
+    streamed = descend.fit(model, src, **kw)
+    np.testing.assert_allclose(streamed.theta, mem.theta, rtol=1e-12, atol=0)
+    assert np.isnan(streamed.history.loss[0]) and np.isnan(streamed.history.grad_norm).all()
+    np.testing.assert_allclose(streamed.history.loss[1:], mem.history.loss[1:], rtol=1e-12)
+    full = descend.fit(model, X, y, **{**kw, "monitor": "full", "max_epochs": 1})
+    if batch_size == "full":  # the running loss of a full-batch epoch is J before its step
+        assert streamed.history.loss[1] == pytest.approx(full.history.loss[0], rel=1e-12)
+
+
 def test_line_search_sums_over_chunks_and_csv_streams(tmp_path):
     X, df = _frame(m=300)
     y, model = _targets(X, df["z"].to_numpy(), "regression")

@@ -44,7 +44,13 @@ from descend.base.errors import DataError, ShapeError
 from descend.base.types import Array
 from descend.engine.batches import BatchSize, epoch_order
 from descend.engine.checkpoint import flatten_state, unflatten_state
-from descend.engine.chunked import ChunkHook, fit_chunked, full_batch_step, without_penalty
+from descend.engine.chunked import (
+    ChunkHook,
+    Sums,
+    fit_chunked,
+    full_batch_step,
+    without_penalty,
+)
 from descend.engine.fit import EpochOutput, FitResult, choose_engine
 from descend.models.linear import LinearModel, check_data
 from descend.optim.rules import get_optimizer
@@ -63,13 +69,16 @@ def partial_sums(
 
 def local_epoch(
     X: Any, y: Any, *, model: LinearModel, theta: Array, opt: GradientTransformation,
-    state: Any, batch_size: int, seed: int, shuffle: bool, kernel: Any,
-) -> tuple[Array, Any, int, bool]:  # fmt: skip
-    """One epoch of mini-batch updates over one partition's rows (run on a worker)."""
+    state: Any, batch_size: int, seed: int, shuffle: bool, kernel: Any, running: bool = False,
+) -> tuple[Array, Any, int, bool, float, float]:  # fmt: skip
+    """One epoch of mini-batch updates over one partition's rows (run on a worker): θ, the
+    state, the updates, whether θ stayed finite, and (``running``) the partition's running
+    loss and its first batch's J_B (else NaN)."""
     X, y = check_data(model, X, y)
     order = epoch_order(len(X), batch_size, np.random.default_rng(seed), shuffle)
-    out = choose_engine(kernel, model, opt, X)[0](model, X, y, theta, opt, state, order)
-    return out.theta, out.state, out.n_steps, out.finite
+    runner = choose_engine(kernel, model, opt, X)[0]
+    out = runner(model, X, y, theta, opt, state, order, running=running)
+    return out.theta, out.state, out.n_steps, out.finite, out.loss, out.first_loss
 
 
 class DaskSource:
@@ -151,9 +160,12 @@ class DaskSource:
         self, model: LinearModel, theta: Array, opt: GradientTransformation, state: Any,
         batch_size: BatchSize, rng: np.random.Generator, shuffle: bool, *, grad: Array,
         kernel: Any, record: bool, skip: int, carry: tuple[Any, Any] | None,
-        on_chunk: ChunkHook | None,
+        on_chunk: ChunkHook | None, running: bool = False, sums: Sums | None = None,
     ) -> EpochOutput:  # fmt: skip
-        """A full-batch step from ``grad``, or one epoch of parameter averaging."""
+        """A full-batch step from ``grad``, or one epoch of parameter averaging. Its running
+        loss (``running``) is the mean of every partition's J_B over all their batches, and
+        its first loss the partitions' first J_B weighted by their rows (they all start
+        from the same θ)."""
         import dask
 
         if batch_size == "full":
@@ -172,6 +184,7 @@ class DaskSource:
                     seed=int(s),
                     shuffle=shuffle,
                     kernel=kernel,
+                    running=running,
                 )
             )(xb, yb)  # fmt: skip
             for (xb, yb), s in zip(self._blocks, seeds, strict=True)
@@ -186,9 +199,13 @@ class DaskSource:
         )
         new_state = _average_states([r[1] for r in results], weights, opt.init(theta))
         n_steps = max(r[2] for r in results)
-        return EpochOutput(
-            new_theta, new_state, n_steps, bool(np.isfinite(new_theta).all()), [], []
-        )
+        finite = bool(np.isfinite(new_theta).all())
+        if not (running and finite):
+            return EpochOutput(new_theta, new_state, n_steps, finite, [], [])
+        steps = np.array([r[2] for r in results], dtype=np.float64)
+        loss = float(sum(s * r[4] for s, r in zip(steps, results, strict=True)) / steps.sum())
+        first = float(sum(w * r[5] for w, r in zip(weights, results, strict=True)))
+        return EpochOutput(new_theta, new_state, n_steps, finite, [], [], loss, first)
 
     def __descend_fit__(self, model: LinearModel, y: Any = None, **options: Any) -> FitResult:
         """:func:`descend.fit` on the partitions."""

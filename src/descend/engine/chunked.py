@@ -19,7 +19,9 @@ Checkpoints (:mod:`descend.engine.checkpoint`) are written after every ``every``
 for streamed mini-batch epochs with ``chunks=k``, after every k chunks; a mid-epoch checkpoint
 holds the random generator's state at the start of the epoch, how many chunks are done and the
 rows carried over, so the resumed epoch draws the same order, skips the chunks done and goes
-on: the resumed run makes the same floating-point operations as an uninterrupted one.
+on: the resumed run makes the same floating-point operations as an uninterrupted one. With
+``monitor="running"`` the epoch's running loss replaces the pass over all rows after it, and
+the sums of the running loss so far are part of the mid-epoch cursor.
 """
 
 from __future__ import annotations
@@ -69,8 +71,12 @@ from descend.models.linear import LinearModel, check_data, check_theta
 from descend.optim.rules import get_optimizer
 from descend.optim.transform import GradientTransformation, update_count
 
-#: Called after each chunk of an epoch: (chunks done, θ, state, updates so far, carried rows).
-ChunkHook = Callable[[int, Array, Any, int, tuple[Any, Any] | None], None]
+#: Called after each chunk of an epoch: (chunks done, θ, state, updates so far, carried rows,
+#: the running loss so far as (Σ J_B, batches, first J_B), or None when not measured).
+ChunkHook = Callable[[int, Array, Any, int, tuple[Any, Any] | None, "Sums | None"], None]
+#: The running loss of an epoch in progress: (Σ J_B over its batches so far, their number, the
+#: first batch's J_B).
+Sums = tuple[float, int, float]
 
 
 class ChunkedData(Protocol):
@@ -97,9 +103,11 @@ class ChunkedData(Protocol):
         self, model: LinearModel, theta: Array, opt: GradientTransformation, state: Any,
         batch_size: BatchSize, rng: np.random.Generator, shuffle: bool, *, grad: Array,
         kernel: Any, record: bool, skip: int, carry: tuple[Any, Any] | None,
-        on_chunk: ChunkHook | None,
+        on_chunk: ChunkHook | None, running: bool = False, sums: Sums | None = None,
     ) -> EpochOutput:  # fmt: skip
-        """One epoch of updates from θ (``grad`` is ∇J at θ, for a full-batch step)."""
+        """One epoch of updates from θ (``grad`` is ∇J at θ, for a full-batch step);
+        ``running``: with the epoch's running loss (``EpochOutput.loss``, ``first_loss``),
+        ``sums`` those of the chunks already done (a resumed epoch)."""
         ...
 
 
@@ -142,7 +150,7 @@ def run_chunks(
     model: LinearModel, chunks: Iterable[tuple[Any, Any]], theta: Array,
     opt: GradientTransformation, state: Any, batch_size: int, *, kernel: Any = None,
     record: bool = False, skip: int = 0, carry: tuple[Any, Any] | None = None,
-    on_chunk: ChunkHook | None = None,
+    on_chunk: ChunkHook | None = None, running: bool = False, sums: Sums | None = None,
 ) -> EpochOutput:  # fmt: skip
     """One mini-batch epoch over a stream of chunks, batches of ``batch_size`` rows across them.
 
@@ -150,22 +158,39 @@ def run_chunks(
     applies); the rows left at its end are carried into the first batch of the next chunk;
     the epoch's last batch holds the m mod b rows left, as in memory. The first ``skip``
     chunks are passed over (a resumed epoch, with the rows ``carry`` carried from them).
+    ``running``: the epoch's running loss too, the mean of every batch's J_B(θ) before its
+    update, summed over the runner's calls as (mean of the call) × (its batches), from the
+    ``sums`` of the chunks already done when resuming.
     """
     b = batch_size
     path: list[Array] = []
     step_loss: list[float] = []
     n = 0
     cx, cy = carry if carry is not None else (None, None)
+    total, count, first = sums if sums is not None else (0.0, 0, math.nan)
 
     def run(X: Any, y: Any) -> bool:
-        nonlocal theta, state, n
+        nonlocal theta, state, n, total, count, first
         runner = choose_engine(kernel, model, opt, X)[0] if not record else run_epoch
-        out = runner(model, X, y, theta, opt, state, EpochOrder(len(X), b), record=record)
+        out = runner(model, X, y, theta, opt, state, EpochOrder(len(X), b), record=record,
+                     running=running)  # fmt: skip
         n += out.n_steps
         theta, state = out.theta, out.state
         path.extend(out.path)
         step_loss.extend(out.step_loss)
+        if running and out.finite:
+            total += out.loss * out.n_steps
+            first = out.first_loss if count == 0 else first
+            count += out.n_steps
         return out.finite
+
+    def done() -> EpochOutput:
+        if not running:
+            return EpochOutput(theta, state, n, True, path, step_loss)
+        return EpochOutput(theta, state, n, True, path, step_loss, total / max(count, 1), first)
+
+    def now() -> Sums | None:
+        return (total, count, first) if running else None
 
     for k, (Xc, yc) in enumerate(chunks):
         if k < skip:
@@ -176,7 +201,7 @@ def run_chunks(
             if len(Xc) < need:
                 cx, cy = np.concatenate([cx, Xc]), np.concatenate([cy, yc])
                 if on_chunk is not None:
-                    on_chunk(k + 1, theta, state, n, (cx, cy))
+                    on_chunk(k + 1, theta, state, n, (cx, cy), now())
                 continue
             if not run(np.concatenate([cx, Xc[:need]]), np.concatenate([cy, yc[:need]])):
                 return EpochOutput(theta, state, n, False, path, step_loss)
@@ -187,10 +212,10 @@ def run_chunks(
         if start + whole < len(Xc):
             cx, cy = Xc[start + whole :].copy(), yc[start + whole :].copy()
         if on_chunk is not None:
-            on_chunk(k + 1, theta, state, n, None if cx is None else (cx, cy))
+            on_chunk(k + 1, theta, state, n, None if cx is None else (cx, cy), now())
     if cx is not None and not run(cx, cy):
         return EpochOutput(theta, state, n, False, path, step_loss)
-    return EpochOutput(theta, state, n, True, path, step_loss)
+    return done()
 
 
 def full_batch_step(
@@ -229,11 +254,12 @@ class ArrayData:
         self, model: LinearModel, theta: Array, opt: GradientTransformation, state: Any,
         batch_size: BatchSize, rng: np.random.Generator, shuffle: bool, *, grad: Array,
         kernel: Any, record: bool, skip: int, carry: tuple[Any, Any] | None,
-        on_chunk: ChunkHook | None,
+        on_chunk: ChunkHook | None, running: bool = False, sums: Sums | None = None,
     ) -> EpochOutput:  # fmt: skip
         runner = choose_engine(kernel, model, opt, self.X)[0]
         order = epoch_order(self.n_rows, batch_size, rng, shuffle)
-        return runner(model, self.X, self.y, theta, opt, state, order, record=record)
+        return runner(model, self.X, self.y, theta, opt, state, order, record=record,
+                      running=running)  # fmt: skip
 
 
 @dataclass
@@ -257,6 +283,7 @@ class _Run:
     lr_chosen: float | None = None
     skip: int = 0
     carry: tuple[Any, Any] | None = None
+    sums: Sums | None = None
 
 
 def fit_chunked(
@@ -277,11 +304,8 @@ def fit_chunked(
     """
     monitor = unused.pop("monitor", "full")
     del unused  # validation_fraction: early stopping needs the rows in memory
-    if monitor != "full":
-        raise HyperparameterError(
-            f"monitor={monitor!r} is not available with checkpoints, file sources or Dask: "
-            "their epochs measure J and ∇J over all rows (monitor='full')"
-        )
+    if monitor not in ("full", "running"):
+        raise HyperparameterError(f"monitor={monitor!r}; give 'full' or 'running'")
     size = check_batch_size(batch_size)
     check_epoch_args(max_epochs, tol, n_iter_no_change)
     if early_stopping:
@@ -295,6 +319,7 @@ def fit_chunked(
     prints = fingerprint(
         data.describe(), model=model, optimizer=optimizer, lr=lr, batch_size=size,
         shuffle=shuffle, seed=seed, theta0=array_digest(start_theta),
+        **({"monitor": monitor} if monitor != "full" else {}),
     )  # fmt: skip
     saved = _resume(ck, prints, resume)
 
@@ -315,8 +340,9 @@ def fit_chunked(
         and not worth_compiling(data.X, size, max_epochs)
     ):
         kernel = False  # as descend.fit decides: a short fit on arrays stays on the reference
+    running = monitor == "running" and not line_search
     loop = _Loop(model, data, opt, size, rng, shuffle, kernel, record_path, line_search, rate,
-                 ck, prints, verbose, callback)  # fmt: skip
+                 ck, prints, verbose, callback, running)  # fmt: skip
     with np.errstate(all="ignore"):
         return loop.run(run, max_epochs, tol, n_iter_no_change)
 
@@ -354,6 +380,9 @@ def _restore(run: _Run, saved: dict[str, Any], opt: GradientTransformation, rng:
         saved["message"],
     )
     run.skip = int(saved["cursor"]["chunks"])
+    if "running" in saved["cursor"]:
+        total, count, first = unfloats(saved["cursor"]["running"])
+        run.sums = (total, int(count), first)
     if "carry_X" in arrays:
         run.carry = (np.array(arrays["carry_X"]), np.array(arrays["carry_y"]))
     rng.bit_generator.state = saved["rng"]
@@ -366,7 +395,7 @@ class _Loop:
         self, model: LinearModel, data: ChunkedData, opt: GradientTransformation,
         size: BatchSize, rng: np.random.Generator, shuffle: bool, kernel: Any, record: bool,
         line_search: bool, rate: Any, ck: Checkpointer | None, prints: dict[str, str],
-        verbose: bool, callback: Callable[[EpochInfo], Any] | None,
+        verbose: bool, callback: Callable[[EpochInfo], Any] | None, running: bool = False,
     ) -> None:  # fmt: skip
         self.model, self.data, self.opt, self.size, self.rng = model, data, opt, size, rng
         self.shuffle, self.kernel, self.record, self.line_search = (
@@ -382,6 +411,7 @@ class _Loop:
             verbose,
             callback,
         )
+        self.running = running  # monitor="running": the epochs' running losses stand in for J
         self.path: list[Array] = []
         self.step_loss: list[float] = []
 
@@ -389,12 +419,13 @@ class _Loop:
         return self.data.value_and_grad(self.model, theta, self.kernel)
 
     def run(self, run: _Run, max_epochs: int, tol: float | None, patience: int) -> FitResult:
-        if run.losses and self.size != "full":  # resumed mini-batches need no J, ∇J at θ
-            f, g = run.losses[-1], np.zeros_like(run.theta)
+        if (run.losses and self.size != "full") or self.running:  # no J, ∇J at θ needed
+            f = run.losses[-1] if run.losses else math.nan
+            g = np.full_like(run.theta, math.nan)
         else:
             f, g = self.evaluate(run.theta)
         if not run.losses:
-            if not (math.isfinite(f) and np.isfinite(g).all()):
+            if not self.running and not (math.isfinite(f) and np.isfinite(g).all()):
                 raise DataError(
                     f"the loss is not finite at the start θ₀ (J = {f}); scale the features"
                 )
@@ -405,7 +436,7 @@ class _Loop:
                 [float(np.linalg.norm(g))],
                 [math.nan],
             )
-            run.best = f
+            run.best = math.inf if self.running else f
             self.path.append(run.theta.copy())
             if self.verbose:
                 _print_epoch(0, f, math.nan, run.norms[0], math.nan)
@@ -431,17 +462,34 @@ class _Loop:
                 value_and_grad=evaluate,
             )  # fmt: skip
             used = run.alpha
+        elif self.running and self.size == "full":  # J(θ) before the step is its running loss
+            f_at, g = self.evaluate(run.theta)
+            out = full_batch_step(run.theta, self.opt, run.state, g)
+            out = out._replace(loss=f_at, first_loss=f_at) if out.finite else out
+            used = _rate_at(self.rate, update_count(out.state) - 1)
         else:
             hook = self._mid_epoch(run, start_rng) if self.ck and self.ck.chunks else None
             out = self.data.run_epoch(
                 self.model, run.theta, self.opt, run.state, self.size, self.rng, self.shuffle,
                 grad=g, kernel=self.kernel, record=self.record, skip=run.skip, carry=run.carry,
-                on_chunk=hook,
+                on_chunk=hook, running=self.running, sums=run.sums,
             )  # fmt: skip
             used = _rate_at(self.rate, update_count(out.state) - 1)
-        run.skip, run.carry = 0, None
-        f_new, g_new = known if known else self.evaluate(out.theta)
-        finite = out.finite and math.isfinite(f_new) and bool(np.isfinite(g_new).all())
+        run.skip, run.carry, run.sums = 0, None, None
+        if self.running:
+            if run.epoch == 0:
+                run.f_start = out.first_loss
+                if out.finite and not math.isfinite(run.f_start):
+                    raise DataError(
+                        f"the loss is not finite at the start θ₀ (J = {run.f_start} on the "
+                        "first batch); scale the features"
+                    )
+            f_new, g_new = out.loss, g
+        else:
+            f_new, g_new = known if known else self.evaluate(out.theta)
+        finite = out.finite and math.isfinite(f_new) and bool(
+            self.running or np.isfinite(g_new).all()
+        )
         if divergence(f_new, run.f_start, finite) != FINE:
             run.status = "diverged"
             run.message = _diverged_message(epoch, run.n_steps + out.n_steps, used)
@@ -450,7 +498,7 @@ class _Loop:
         run.n_steps += out.n_steps
         run.losses.append(f_new)
         run.vals.append(math.nan)
-        run.norms.append(float(np.linalg.norm(g_new)))
+        run.norms.append(math.nan if self.running else float(np.linalg.norm(g_new)))
         run.lrs.append(used)
         if self.record:
             self.path.extend(out.path)
@@ -477,15 +525,18 @@ class _Loop:
         assert self.ck is not None and self.ck.chunks is not None
         every = self.ck.chunks
 
-        def hook(done: int, theta: Array, state: Any, n: int, carry: Any) -> None:
+        def hook(done: int, theta: Array, state: Any, n: int, carry: Any, sums: Sums | None
+                 ) -> None:  # fmt: skip
             if done % every == 0:
-                cursor = {"epoch": run.epoch + 1, "chunks": done}
+                cursor: dict[str, Any] = {"epoch": run.epoch + 1, "chunks": done}
+                if sums is not None:
+                    cursor["running"] = floats([sums[0], float(sums[1]), sums[2]])
                 mid = dataclasses.replace(run, theta=theta, state=state, n_steps=run.n_steps + n)
                 self.save(mid, cursor=cursor, rng=start_rng, carry=carry)
 
         return hook
 
-    def save(self, run: _Run, *, cursor: dict[str, int] | None = None, rng: Any = None,
+    def save(self, run: _Run, *, cursor: dict[str, Any] | None = None, rng: Any = None,
              carry: tuple[Any, Any] | None = None) -> None:  # fmt: skip
         assert self.ck is not None
         leaves, arrays = pack_state(run.state)

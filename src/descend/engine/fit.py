@@ -263,7 +263,9 @@ def fit(
         ``tol``); ``history.loss[0]`` and ``history.grad_norm`` are then NaN, and an epoch has
         diverged when its running loss is not finite or has moved more than 10¹² times (1 +
         |J_B₀|) from that of the first batch. The line search (``lr="auto"`` with the full
-        batch) evaluates J and ∇J anyway and always runs "full".
+        batch) evaluates J and ∇J anyway and always runs "full". On file sources a streamed
+        epoch is then one read of the files instead of two; a full-batch epoch's running loss
+        is J(θ) before its step; on Dask, the partitions' J_B averaged over all their batches.
 
     Returns
     -------

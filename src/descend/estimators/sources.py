@@ -114,6 +114,7 @@ def train_source(
         tol=None if partial else est.tol, n_iter_no_change=est.n_iter_no_change,
         shuffle=bool(est.shuffle), seed=est._rng, theta0=est._theta, opt_state=est._opt_state,
         verbose=bool(est.verbose), checkpoint=checkpoint, resume=resume,
+        monitor=est._monitor(partial),
     )  # fmt: skip
     est._store(result)
     est._warn_unconverged(result, partial, stacklevel=4)

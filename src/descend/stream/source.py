@@ -46,6 +46,7 @@ from descend.base.types import Array
 from descend.engine.batches import BatchSize
 from descend.engine.chunked import (
     ChunkHook,
+    Sums,
     chunked_value_and_grad,
     fit_chunked,
     full_batch_step,
@@ -217,7 +218,7 @@ class FileSource:
         self, model: LinearModel, theta: Array, opt: GradientTransformation, state: Any,
         batch_size: BatchSize, rng: np.random.Generator, shuffle: bool, *, grad: Array,
         kernel: Any, record: bool, skip: int, carry: tuple[Any, Any] | None,
-        on_chunk: ChunkHook | None,
+        on_chunk: ChunkHook | None, running: bool = False, sums: Sums | None = None,
     ) -> EpochOutput:  # fmt: skip
         """One epoch: a full-batch step from ``grad``, or mini-batches across the chunks."""
         if batch_size == "full":
@@ -225,7 +226,7 @@ class FileSource:
         chunks = _checked(model, self.epoch_chunks(rng, shuffle))
         return run_chunks(model, chunks, theta, opt, state, batch_size,
                           kernel=kernel, record=record, skip=skip, carry=carry,
-                          on_chunk=on_chunk)  # fmt: skip
+                          on_chunk=on_chunk, running=running, sums=sums)  # fmt: skip
 
     def __descend_fit__(self, model: LinearModel, y: Any = None, **options: Any) -> FitResult:
         """:func:`descend.fit` on this source (its targets are the ``target`` column)."""
