@@ -17,6 +17,7 @@ import numpy as np
 from descend.base.errors import DataError
 from descend.base.types import Array
 from descend.engine.train import fit
+from descend.kernels.fit import moments, supported_data
 from descend.models.linear import LinearModel
 from descend.models.scaling import Scaler, from_moments
 
@@ -58,9 +59,7 @@ def labels_and_moments(src: Any, scale: bool, classify: bool) -> tuple[Array | N
         if classify:
             labels.update(np.unique(y).tolist())
         if scale:
-            Xf = np.asarray(X, dtype=np.float64)
-            nb, mb = len(Xf), Xf.mean(axis=0)
-            m2b = ((Xf - mb) ** 2).sum(axis=0)
+            nb, (mb, m2b) = len(X), _moments(X)
             if mean is None:
                 n, mean, m2 = nb, mb, m2b
             else:
@@ -70,6 +69,19 @@ def labels_and_moments(src: Any, scale: bool, classify: bool) -> tuple[Array | N
                 n = total
     found = np.array(sorted(labels)) if classify else None
     return found, (mean, m2, n) if scale else None
+
+
+def _moments(X: Any) -> tuple[Array, Array]:
+    """(μ, Σ(x − μ)²) per column of one chunk: one compiled pass
+    (:func:`descend.kernels.fit.moments`), NumPy's two when X is not a float matrix the
+    kernels read or its sums overflow."""
+    if supported_data(X) and len(X):
+        mean, m2 = moments(X)
+        if np.isfinite(mean).all() and np.isfinite(m2).all():
+            return mean, m2
+    Xf = np.asarray(X, dtype=np.float64)
+    mean = Xf.mean(axis=0)
+    return mean, ((Xf - mean) ** 2).sum(axis=0)
 
 
 def train_source(
