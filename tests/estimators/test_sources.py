@@ -3,11 +3,14 @@ same estimators trained on the arrays in memory."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import descend
 import descend.stream
@@ -67,3 +70,30 @@ def test_partial_fit_on_a_source_runs_one_epoch(tmp_path):
     assert est.t_ == 2 * 13  # ⌈400 / 32⌉ updates per epoch
     with pytest.raises(descend.DataError, match="without y"):
         est.fit(src, y)
+
+
+@pytest.mark.parametrize(
+    "kw, reads",
+    [
+        # scale=False, tol=None: the epoch is the only read (its running loss is the history)
+        (dict(scale=False, tol=None), 1),
+        (dict(scale=True, tol=None), 2),  # + the pass measuring μ and σ
+        (dict(scale=False, tol=1e-9, n_iter_no_change=5), 3),  # + J before and after the epoch
+    ],
+)
+def test_a_one_epoch_fit_reads_the_files_only_as_often_as_it_must(tmp_path, kw, reads):
+    X = _X()
+    src = _files(tmp_path, X, X @ [1.0, 0.2, 3.0])
+    plain, rows = src.chunks, [0]
+
+    def chunks(order=None, *, raw=False):
+        for X, y in plain(order, raw=raw):
+            rows[0] += len(y)
+            yield X, y
+
+    src.chunks = chunks
+    est = descend.GDRegressor(batch_size=1, max_epochs=1, random_state=0, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # (one epoch is too few for tol)
+        est.fit(src)
+    assert rows[0] // len(X) == reads  # (and the first chunk of one more, for the head)

@@ -48,14 +48,15 @@ def _raw_chunks(src: Any) -> Any:
 
 
 def labels_and_moments(src: Any, scale: bool, classify: bool) -> tuple[Array | None, Any]:
-    """The sorted class labels (classification) and (μ, σ²·m, m) per feature (scale=True).
+    """The sorted class labels (classification) and (μ, σ²·m, m) per feature (scale=True),
+    in one pass over the source (none when neither is asked for).
 
     The moments of the chunks are merged pairwise: with n = nₐ + n_b and δ = μ_b − μₐ,
     μ = μₐ + δ·n_b/n and M₂ = M₂ₐ + M₂_b + δ²·nₐ·n_b/n (M₂ = Σ(x − μ)²).
     """
     labels: set[Any] = set()
     n, mean, m2 = 0, None, None
-    for X, y in _raw_chunks(src):
+    for X, y in _raw_chunks(src) if scale or classify else ():
         if classify:
             labels.update(np.unique(y).tolist())
         if scale:
