@@ -185,16 +185,18 @@ class FileSource:
                 runs[-1].append(p)
             else:
                 runs.append([p])
+        # the chunks are standardised and their targets encoded in the reading threads too
+        encoded = (lambda c: c) if raw else self._encoded
         for run in runs:
             if run[0].format == "parquet":
                 rows = _Buffers(self.read_ahead + self.workers + 2)
-                tasks = (lambda p=p, rows=rows: self._read_row_group(p, rows) for p in run)
+                tasks = (lambda p=p, rows=rows: [encoded(c) for c in self._read_row_group(p, rows)]
+                         for p in run)  # fmt: skip
                 for part in prefetch(tasks, workers=self.workers, depth=self.read_ahead):
-                    yield from (c if raw else self._encoded(c) for c in part)
+                    yield from part
             else:
-                stream = self._read_csv(run[0].path)
-                for c in background(stream, depth=self.read_ahead):
-                    yield c if raw else self._encoded(c)
+                stream = (encoded(c) for c in self._read_csv(run[0].path))
+                yield from background(stream, depth=self.read_ahead)
 
     def head(self) -> tuple[Array, Array]:
         """The first chunk."""
