@@ -1,6 +1,60 @@
-"""Parquet, compiled: the footer of a flat table, and its float columns decoded into C-order X.
+"""Parquet, compiled: the float columns of a flat table decoded straight into C-order X.
 
-DOCSTRING
+descend streams Parquet files larger than memory, a row group at a time. pyarrow decodes a row
+group of 8,192 rows × 101 float64 columns (dictionary-encoded, what it writes by default) in
+about 3 ms, and the columns still have to be transposed into the rows the kernels read; its
+parsed footer of a file of 159 row groups × 101 columns holds ~20 MB. Here the bytes of the
+row group (one ``pread``) are decoded in one compiled call that releases the GIL, written into
+X as they are decoded, and the footer is parsed into a few int64 arrays
+(:func:`parse_footer`, :class:`Footer`, from :mod:`descend.kernels.thrift`).
+
+What is read, and what is not (:func:`decode_columns` returns False, the caller then takes
+pyarrow's checked reader, which names the offending rows):
+
+* physical types FLOAT and DOUBLE, into float32 or float64 (the value as stored, converted);
+  a NaN, ±inf, or a float64 too large for float32 is refused;
+* pages DICTIONARY_PAGE, DATA_PAGE (v1) and DATA_PAGE_V2, several a chunk; INDEX_PAGE is
+  skipped; encodings PLAIN, and PLAIN_DICTIONARY / RLE_DICTIONARY (a bit width 0..32, then
+  the RLE/bit-packed hybrid of indices), also mixed in one chunk: a dictionary page, pages of
+  indices, then PLAIN pages (the writer's fallback when the dictionary grew too large);
+* required columns, and optional ones with no null: the definition levels (v1: 4-byte
+  length, then the hybrid of width 1; v2: ``definition_levels_byte_length`` bytes, never
+  compressed) must all be 1; no repetition levels;
+* codecs UNCOMPRESSED and SNAPPY (:func:`snappy_decompress`, raw format, every bound checked;
+  v2's ``is_compressed`` honoured); any other codec, encoding, page type, a count of values
+  other than the row group's, a bad header or a page cut short is refused.
+
+How. A first walk over the page headers counts the pages and the bytes of the compressed ones;
+a second inflates those into one scratch buffer, checks the definition levels and fills a
+table of the data pages (where their values are, count, encoding, bit width). Then X is
+written in tiles of :data:`ROWS` rows: for each tile, each column in turn resumes its decoder
+(its page, the run of the hybrid it is in) and writes its next ROWS values, so the tile of X
+(256 × 800 bytes) stays in cache while every column writes into it, and the columns' bytes
+are read in sequence. A bit-packed run is unpacked 8 bytes (one unaligned load) per index,
+then the indices are looked up in the dictionary (its page, read in place); a PLAIN page is
+read in place when not compressed. The hot loops take addresses, not arrays: Numba counts
+references to an array at every call (atomic operations), which cost more than the decoding.
+
+Measured (AMD EPYC, 2 cores, shared; min of 30 runs, the range over a few sessions; files
+written by pyarrow 26 with ``row_group_size=8192``; one row group of 8,192 × 101 float64
+decoded into X (8,192 × 100, C order) and y, two calls; the snappy ones given a scratch):
+
+=============================  ============  ===================================
+row group                      here          pyarrow ``read_row_group`` (no X)
+=============================  ============  ===================================
+dictionary, uncompressed       0.85–0.92 ms  2.6–3.1 ms
+PLAIN, uncompressed            0.44–0.45 ms  1.6–1.8 ms
+dictionary, snappy             1.08–1.28 ms  2.9–3.6 ms
+PLAIN, snappy                  0.60–0.65 ms  1.7–2.0 ms
+=============================  ============  ===================================
+
+A scratch allocated by the call instead (8 MB, its pages touched for the first time) adds
+0.05–0.15 ms. Tiles of 64 rows: 1.03 and 0.47 ms; of 1,024: 1.16 and 0.53 ms (dictionary and
+PLAIN). Each column decoded whole into a column-major scratch, then transposed in tiles
+(:mod:`descend.kernels.columns`): 1.88 and 1.33 ms. The footer of 159 row groups × 101 columns
+(1.8 MB) parses in 3.1 ms (``pq.read_metadata``: 6.5–7 ms).
+
+Values are read as little-endian; on a big-endian machine :func:`decode_columns` declines.
 """
 
 from __future__ import annotations
@@ -51,10 +105,9 @@ def _le_at(address, n):
 
 
 @_inline
-def _copy(src, s, dst, d, n):
-    """dst[d:d+n] = src[s:s+n], forward, 8 bytes at a time: right for a copy within one array
-    whose source starts 8 bytes or more before its target (each word read is written)."""
-    s, d = src.ctypes.data + s, dst.ctypes.data + d
+def _copy(s, d, n):
+    """Copy n bytes from address s to address d, forward, 8 bytes at a time: right within one
+    buffer too when s is 8 bytes or more before d (every word read has been written)."""
     i = 0
     while i + 8 <= n:
         _put(d + i, _at(s + i, np.int64))
@@ -66,7 +119,7 @@ def _copy(src, s, dst, d, n):
 
 @_jit
 def snappy_decompress(src, s, send, dst, d, dend):
-    """Inflate the raw Snappy block ``src[s:send]`` into ``dst[d:dend]``.
+    """Inflate the raw Snappy block ``src[s:send]`` into ``dst[d:dend]`` (uint8 arrays).
 
     Returns
     -------
@@ -74,12 +127,15 @@ def snappy_decompress(src, s, send, dst, d, dend):
         The bytes written, or -1 when the block is malformed (cut short, a copy reaching before
         the output's start, more or fewer bytes than its preamble says) or would not fit.
     """
-    ulen, s = t.read_varint(src.ctypes.data, s, send)
+    if not (0 <= s <= send <= len(src) and 0 <= d <= dend <= len(dst)):
+        return np.int64(-1)
+    a, b = src.ctypes.data, dst.ctypes.data  # src and dst: the caller's, alive
+    ulen, s = t.read_varint(a, s, send)
     if s < 0 or ulen < 0 or ulen > 0xFFFFFFFF or ulen > dend - d:
         return np.int64(-1)
     op, oend = d, d + ulen
     while s < send:
-        tag = np.int64(src[s])
+        tag = np.int64(_at(a + s, np.uint8))
         s += 1
         kind = tag & 3
         if kind == 0:  # a literal: its length - 1 in the tag, or in the 1..4 bytes after it
@@ -88,11 +144,11 @@ def snappy_decompress(src, s, send, dst, d, dend):
                 if n - 60 > send - s:
                     return np.int64(-1)
                 width = n - 60
-                n = _le_at(src.ctypes.data + s, width) + 1
+                n = _le_at(a + s, width) + 1
                 s += width
             if n > send - s or n > oend - op:
                 return np.int64(-1)
-            _copy(src, s, dst, op, n)
+            _copy(a + s, b + op, n)
             s += n
             op += n
             continue
@@ -101,18 +157,18 @@ def snappy_decompress(src, s, send, dst, d, dend):
             return np.int64(-1)
         if kind == 1:
             n = ((tag >> 2) & 7) + 4
-            offset = ((tag >> 5) << 8) | np.int64(src[s])
+            offset = ((tag >> 5) << 8) | _le_at(a + s, 1)
         else:
             n = (tag >> 2) + 1
-            offset = _le_at(src.ctypes.data + s, width)
+            offset = _le_at(a + s, width)
         s += width
         if offset <= 0 or offset > op - d or n > oend - op:
             return np.int64(-1)
         if offset >= 8:
-            _copy(dst, op - offset, dst, op, n)
+            _copy(b + op - offset, b + op, n)
         else:  # overlapping: the pattern repeats, byte by byte
             for i in range(n):
-                dst[op + i] = dst[op - offset + i]
+                _put(b + op + i, _at(b + op - offset + i, np.uint8))
         op += n
     return op - d if op == oend else np.int64(-1)
 
@@ -366,8 +422,8 @@ def _column_rows(pages, last, dictionary, size, phys, state, dtype, at, step, n_
             run_left -= n
         left -= n
         r += n
-    _put(state, page), _put(state + 8, left), _put(state + 16, p), _put(state + 24, run)
-    _put(state + 32, run_left), _put(state + 40, run_at), _put(state + 48, run_done)
+    for i, v in enumerate((page, left, p, run, run_left, run_at, run_done)):
+        _put(state + 8 * i, v)
     return True
 
 
@@ -519,4 +575,6 @@ def decode_columns(
     if sys.byteorder != "little":
         return False
     spare = _NO_SCRATCH if scratch is None else as_bytes(scratch)
-    return bool(_decode(as_bytes(buf), *columns, out, spare))
+    start, length, n_values, physical, codec, max_def = columns
+    data = as_bytes(buf)
+    return bool(_decode(data, start, length, n_values, physical, codec, max_def, out, spare))
