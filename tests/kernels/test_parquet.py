@@ -289,6 +289,10 @@ def test_wrong_shapes_raise(tmp_path):
         _decode(path, 0, out=np.empty((9, 4)))
     with pytest.raises(ValueError, match="out must be"):
         _decode(path, 0, out=np.empty((10, 4), dtype=np.int64))
+    frozen = np.empty((10, 4))
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _decode(path, 0, out=frozen)
     with pytest.raises(ValueError, match="differ in length"):
         decode_columns(b"", [0], [1, 2], [1], [5], [0], [0], 1, np.empty((1, 1)))
 
@@ -565,8 +569,9 @@ def test_bad_footers_have_none(tmp_path):
         parse_footer(bytes(bad))
 
 
-def _metadata(path=b"", meta=True, repetition=0):
-    """A FileMetaData made by hand: a flat schema of one DOUBLE column x, one row group."""
+def _metadata(path=b"", meta=True, repetition=0, groups_first=False):
+    """A FileMetaData made by hand: a flat schema of one DOUBLE column x, one row group (its
+    fields in order, or the row groups before the schema)."""
     column = (_field(1, thrift.I32, 0) + _zigzag(5) + _field(2, thrift.LIST, 1)
               + _list(thrift.I32, [_zigzag(0)]) + _field(3, thrift.LIST, 2)
               + _list(thrift.BINARY, [_varint(1) + b"x"]) + _field(4, thrift.I32, 3) + _zigzag(0)
@@ -584,6 +589,9 @@ def _metadata(path=b"", meta=True, repetition=0):
     ])  # fmt: skip
     group = _field(1, thrift.LIST, 0) + _list(thrift.STRUCT, [chunk])
     group += _field(2, thrift.I64, 1) + _zigzag(30) + _field(3, thrift.I64, 2) + _zigzag(2) + b"\0"
+    if groups_first:  # field ids going down: the long form
+        return (_field(4, thrift.LIST, 0) + _list(thrift.STRUCT, [group])
+                + _field(2, thrift.LIST, 4) + schema + b"\0")  # fmt: skip
     return (_field(1, thrift.I32, 0) + _zigzag(1) + _field(2, thrift.LIST, 1) + schema
             + _field(3, thrift.I64, 2) + _zigzag(2) + _field(4, thrift.LIST, 3)
             + _list(thrift.STRUCT, [group]) + b"\0")  # fmt: skip
@@ -595,6 +603,10 @@ def test_a_footer_made_by_hand():
     assert (list(f.physical), list(f.max_def), list(f.group_rows)) == ([5], [0], [2])
     assert (f.start[0, 0], f.length[0, 0], f.n_values[0, 0], f.codec[0, 0]) == (4, 30, 2, 0)
     assert parse_footer(_metadata(repetition=1)).max_def[0] == 1
+    g = parse_footer(_metadata(groups_first=True))
+    assert g is not None and g.names == f.names
+    for a, b in zip(g[1:], f[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_chunk_in_another_file_without_metadata_or_repeated_has_no_footer():

@@ -193,9 +193,8 @@ def _all_defined(a, p, pend, n):
             for i in range(count >> 3):
                 if _at(a + p + i, np.uint8) != 0xFF:
                     return False
-            rest = count & 7
-            last = _at(a + p + (count >> 3), np.uint8)
-            if rest and (last & ((1 << rest) - 1)) != (1 << rest) - 1:
+            mask = (1 << (count & 7)) - 1  # the first bits of one more byte
+            if mask and _at(a + p + (count >> 3), np.uint8) & mask != mask:
                 return False
             p = pend if groups > pend - p else p + groups
             n -= count
@@ -241,7 +240,7 @@ def _chunk_pages(buf, pos, end, phys, codec, max_def, stack, h, scratch, sp, pag
         src, p, pend = 0, body, bend
         if codec == SNAPPY and (kind != DATA_PAGE_V2 or h[t.H_ZIPPED] == 1):
             size = h[t.H_USIZE] - (h[t.H_DEFLEN] if kind == DATA_PAGE_V2 else 0)
-            if snappy_decompress(buf, body, bend, scratch, sp, sp + size) != size:
+            if size < 0 or snappy_decompress(buf, body, bend, scratch, sp, sp + size) != size:
                 return bad
             src, p, pend = 1, sp, sp + size
             sp += size
@@ -562,8 +561,8 @@ def decode_columns(
     Raises
     ------
     ValueError
-        When ``out`` is not an ``(n_rows, k)`` float32/float64 array, or the column arrays'
-        lengths differ.
+        When ``out`` is not a writeable ``(n_rows, k)`` float32/float64 array, or the column
+        arrays' lengths differ.
     """
     columns = [np.ascontiguousarray(v, dtype=np.int64).reshape(-1)
                for v in (start, length, n_values, physical, codec, max_def)]  # fmt: skip
@@ -572,6 +571,8 @@ def decode_columns(
         raise ValueError("start, length, n_values, physical, codec and max_def differ in length")
     if out.dtype not in (np.float32, np.float64) or out.shape != (n_rows, k):
         raise ValueError(f"out must be a ({n_rows}, {k}) float32 or float64 array")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
     if sys.byteorder != "little":
         return False
     spare = _NO_SCRATCH if scratch is None else as_bytes(scratch)
