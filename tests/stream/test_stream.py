@@ -208,10 +208,22 @@ def test_targets_the_loss_cannot_take_are_refused(tmp_path):
         descend.fit(descend.softmax_regression(3, 3), src)
 
 
+def _pyarrow_only(monkeypatch):
+    """The source reads every row group with pyarrow (its own footer reader declines)."""
+    monkeypatch.setattr(source_module, "_read_footer", lambda path: None)
+
+
 @pytest.mark.parametrize("kind", ["float32", "float64", "mixed"])
-@pytest.mark.parametrize("part_columns", [1, 2, None])
-def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, part_columns):
-    if part_columns is not None:  # row groups read a few columns at a time
+@pytest.mark.parametrize("part_columns", [1, 2, None, "compiled"])
+@pytest.mark.parametrize("writer", [{}, {"compression": "snappy", "use_dictionary": False},
+                                    {"compression": "none", "data_page_version": "2.0"}])
+def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, part_columns,
+                                                writer):  # fmt: skip
+    """pyarrow's columns, read a few at a time or a row group at once, and the compiled reader
+    of descend.kernels.parquet, give the same rows."""
+    if part_columns != "compiled":
+        _pyarrow_only(monkeypatch)
+    if isinstance(part_columns, int):  # row groups read a few columns at a time
         monkeypatch.setattr(source_module, "PART_BYTES", 8 * 110 * part_columns)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(300, 4))
@@ -219,8 +231,12 @@ def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, par
              "mixed": [pa.float32(), pa.float64()] * 2}[kind]  # fmt: skip
     arrays = [pa.array(X[:, j]).cast(t) for j, t in enumerate(types)]
     table = pa.Table.from_arrays([*arrays, pa.array(X.sum(1))], names=["a", "b", "c", "d", "y"])
-    pq.write_table(table, tmp_path / "t.parquet", row_group_size=110)
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=110, **writer)
     src = descend.stream.source(tmp_path / "t.parquet", "y", chunk_rows=40)
+    compiled = source_module.FileSource._compiled_rows
+    used = []
+    monkeypatch.setattr(source_module.FileSource, "_compiled_rows",
+                        lambda self, *a: used.append(compiled(self, *a)) or used[-1])  # fmt: skip
     parts = list(src.chunks())
     assert [len(y) for _, y in parts] == [40, 40, 30] * 2 + [40, 40]
     got = np.concatenate([Xc for Xc, _ in parts])
@@ -228,6 +244,7 @@ def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, par
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.concatenate([yc for _, yc in parts]), X.sum(1))
     assert all(Xc.flags.c_contiguous and Xc.flags.writeable for Xc, _ in parts)
+    assert len(used) == 3 and all((u is not None) == (part_columns == "compiled") for u in used)
 
 
 def test_a_parquet_value_that_is_not_finite_is_named(tmp_path):

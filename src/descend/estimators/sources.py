@@ -55,7 +55,7 @@ def labels_and_moments(src: Any, scale: bool, classify: bool) -> tuple[Array | N
     μ = μₐ + δ·n_b/n and M₂ = M₂ₐ + M₂_b + δ²·nₐ·n_b/n (M₂ = Σ(x − μ)²).
     """
     labels: set[Any] = set()
-    n, mean, m2 = 0, None, None
+    n, mean, m2 = 0, None, np.zeros(0)
     for X, y in _raw_chunks(src) if scale or classify else ():
         if classify:
             labels.update(np.unique(y).tolist())

@@ -26,7 +26,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -36,7 +36,9 @@ T = TypeVar("T")
 _DONE = object()
 
 
-def prefetch(tasks: Iterable[Callable[[], T]], *, workers: int, depth: int) -> Iterator[T]:
+def prefetch(
+    tasks: Iterable[Callable[[], T]], *, workers: int, depth: int
+) -> Generator[T, None, None]:
     """Run ``tasks`` on ``workers`` threads, at most ``depth`` ahead; yield results in order.
 
     While the caller works on one result, the next ``depth`` tasks are submitted (so that

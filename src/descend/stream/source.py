@@ -36,8 +36,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,6 +57,9 @@ from descend.engine.fit import EpochOutput, FitResult
 from descend.models.linear import LinearModel, check_data
 from descend.optim.transform import GradientTransformation
 from descend.stream.reader import background, prefetch, shuffle_buffer
+
+if TYPE_CHECKING:
+    from descend.kernels.thrift import Footer
 
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 Encoder = Callable[[Any], Array]
@@ -117,7 +121,13 @@ class FileSource:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise HyperparameterError(f"{name}={value!r} must be a whole number >= 1")
         self.files, self.target = files, target
-        columns = read_table_columns(files[0])
+        self._layouts = {f: _read_footer(f) for f in files if _format(f) == "parquet"}
+
+        def columns_of(f: str) -> tuple[str, ...]:
+            footer = self._layouts.get(f)
+            return tuple(footer.names) if footer is not None else read_table_columns(f)
+
+        columns = columns_of(files[0])
         if target not in columns:
             raise DataError(f"target column {target!r} is not in {files[0]}; it has {columns}")
         chosen = [c for c in columns if c != target] if features is None else list(features)
@@ -126,13 +136,15 @@ class FileSource:
             raise DataError(f"feature columns {missing} are not in {files[0]}")
         self.features = tuple(chosen)
         for other in files[1:]:
-            if not set([*chosen, target]) <= set(read_table_columns(other)):
+            if not set([*chosen, target]) <= set(columns_of(other)):
                 raise DataError(f"{other} lacks some of the columns of {files[0]}")
         self.chunk_rows, self.buffer_rows = chunk_rows, shuffle_buffer
         self.workers, self.read_ahead = workers, read_ahead
         self.dtype, self.encode = np.dtype(dtype), encode
         self.standardize: tuple[Array, Array] | None = None
-        self.pieces, self._footers = _pieces(files)
+        self.pieces, self._footers = _pieces(files, self._layouts)
+        self._leaves = {f: np.array([footer.names.index(c) for c in [*chosen, target]])
+                        for f, footer in self._layouts.items() if footer is not None}  # fmt: skip
         self._n_rows: int | None = None
 
     @property
@@ -190,10 +202,15 @@ class FileSource:
         for run in runs:
             if run[0].format == "parquet":
                 rows = _Buffers(self.read_ahead + self.workers + 2)
-                tasks = (lambda p=p, rows=rows: [encoded(c) for c in self._read_row_group(p, rows)]
-                         for p in run)  # fmt: skip
-                for part in prefetch(tasks, workers=self.workers, depth=self.read_ahead):
-                    yield from part
+                with _Files() as files:
+                    tasks = (partial(self._encoded_row_group, p, rows, files, encoded)
+                             for p in run)  # fmt: skip
+                    reader = prefetch(tasks, workers=self.workers, depth=self.read_ahead)
+                    try:
+                        for part in reader:
+                            yield from part
+                    finally:
+                        reader.close()  # its threads done before the files close
             else:
                 stream = (encoded(c) for c in self._read_csv(run[0].path))
                 yield from background(stream, depth=self.read_ahead)
@@ -260,12 +277,23 @@ class FileSource:
             )
         return X, y
 
-    def _read_row_group(self, p: Piece, rows: _Buffers | None = None) -> list[tuple[Array, Array]]:
+    def _encoded_row_group(self, p: Piece, rows: _Buffers, files: _Files,
+                           encoded: Callable[[tuple[Array, Array]], tuple[Array, Array]]
+                           ) -> list[tuple[Array, Array]]:  # fmt: skip
+        return [encoded(c) for c in self._read_row_group(p, rows, files)]
+
+    def _read_row_group(self, p: Piece, rows: _Buffers | None = None, files: _Files | None = None
+                        ) -> list[tuple[Array, Array]]:  # fmt: skip
         """One row group decoded and cut into chunks of at most ``chunk_rows`` rows."""
         import pyarrow as pa
 
         from descend.io.formats import parquet_error
 
+        step = self.chunk_rows
+        compiled = self._compiled_rows(p, rows, files)
+        if compiled is not None:
+            X, y = compiled
+            return [(X[lo : lo + step], y[lo : lo + step]) for lo in range(0, len(y), step)]
         columns = [*self.features, self.target]
         try:
             pf = _parquet_file(p.path, self._footers.get(p.path))
@@ -274,12 +302,47 @@ class FileSource:
                 table = pf.read_row_group(p.row_group, columns=columns, use_threads=False)
         except (pa.ArrowException, OSError) as e:
             raise parquet_error(p.path, e) from None
-        step = self.chunk_rows
         if plain is not None:
             X, y = plain
             return [(X[lo : lo + step], y[lo : lo + step]) for lo in range(0, len(y), step)]
         return [self._arrays(table.slice(lo, step), p.path, lo)
                 for lo in range(0, table.num_rows, step)]  # fmt: skip
+
+    def _compiled_rows(self, p: Piece, rows: _Buffers | None, files: _Files | None
+                       ) -> tuple[Array, Array] | None:  # fmt: skip
+        """``(X, y)`` of a row group decoded by :mod:`descend.kernels.parquet`: its chunks'
+        bytes read at once (one ``pread`` of the span of the chosen columns), decoded straight
+        into C-order X and y in one compiled call each. None when the file's footer or a
+        column is not one it reads (a non-float column, a null, NaN or ±inf, another codec):
+        pyarrow's readers then take the row group, and name what is wrong."""
+        from descend.kernels.parquet import decode_columns
+
+        footer, leaves = self._layouts.get(p.path), self._leaves.get(p.path)
+        if footer is None or leaves is None or files is None:
+            return None
+        g = p.row_group
+        n = int(footer.group_rows[g])
+        starts, lengths = footer.start[g, leaves], footer.length[g, leaves]
+        lo, hi = int(starts.min()), int((starts + lengths).max())
+        if lo < 0 or hi <= lo:
+            return None
+        buf = _BYTES.take("bytes", hi - lo)
+        try:
+            if os.preadv(files.fd(p.path), [buf.data], lo) != hi - lo:
+                return None  # cut short: pyarrow's reader says how
+        except OSError:
+            return None
+        scratch = _BYTES.take("scratch", 2 * (hi - lo)) if footer.codec[g, leaves].any() else None
+        shape = (n, len(self.features))
+        X = np.empty(shape, dtype=self.dtype) if rows is None else rows.take(shape, self.dtype)
+        y = np.empty(n, dtype=self.dtype)
+        for cols, out in ((leaves[-1:], y[:, None]), (leaves[:-1], X)):  # (integer labels: y)
+            if not decode_columns(buf, footer.start[g, cols] - lo, footer.length[g, cols],
+                                  footer.n_values[g, cols], footer.physical[cols],
+                                  footer.codec[g, cols], footer.max_def[cols], n, out,
+                                  scratch):  # fmt: skip
+                return None
+        return X, y
 
     def _plain_rows(self, pf: Any, group: int, columns: list[str], rows: _Buffers | None = None
                     ) -> tuple[Array, Array] | None:  # fmt: skip
@@ -417,6 +480,74 @@ def _references(items: list[Array], i: int) -> int:
 _OPEN = threading.local()
 
 
+class _Files:
+    """The files of one pass, opened once and read at offsets (``pread``) by every reading
+    thread; closed when the pass ends."""
+
+    def __init__(self) -> None:
+        self._fds: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def fd(self, path: str) -> int:
+        with self._lock:
+            if path not in self._fds:
+                self._fds[path] = os.open(path, os.O_RDONLY)
+            return self._fds[path]
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()
+
+
+class _ThreadBytes(threading.local):
+    """A reading thread's byte buffers (a row group's bytes, the scratch its compressed pages
+    are inflated into), reused from row group to row group and let go with the thread."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray[Any, np.dtype[np.uint8]]] = {}
+
+    def take(self, name: str, size: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        buf = self.buffers.get(name)
+        if buf is None or len(buf) < size:
+            buf = self.buffers[name] = np.empty(size, dtype=np.uint8)
+        return buf[:size]
+
+
+_BYTES = _ThreadBytes()
+
+
+def _format(path: str) -> str:
+    return _SUFFIXES[Path(path).suffix.lower()]
+
+
+def _read_footer(path: str) -> Footer | None:
+    """The footer of a Parquet file as :func:`descend.kernels.parquet.parse_footer` reads it:
+    None when it is not one it reads (encrypted, nested, ...) or cannot be read (pyarrow's
+    reader then says why)."""
+    from descend.kernels.parquet import parse_footer
+
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < 12:
+                return None
+            f.seek(size - 8)
+            tail = f.read(8)
+            n = int.from_bytes(tail[:4], "little")
+            if tail[4:] != b"PAR1" or n > size - 12:
+                return None
+            f.seek(size - 8 - n)
+            data = f.read(n)
+    except OSError:
+        return None
+    return parse_footer(np.frombuffer(data, dtype=np.uint8))
+
+
 def _parquet_file(path: str, footer: Any) -> Any:
     """``pq.ParquetFile(path)`` with its parsed footer, opened once per reading thread (the
     threads of one pass over the files; their files close when the pass ends)."""
@@ -437,19 +568,26 @@ def _checked(model: LinearModel, chunks: Iterator[tuple[Array, Array]]
     return (check_data(model, X, y) for X, y in chunks)
 
 
-def _pieces(files: list[str]) -> tuple[list[Piece], dict[str, Any]]:
-    """The pieces of the files, and the parsed footers of the Parquet ones."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from descend.io.formats import parquet_error
-
+def _pieces(files: list[str], layouts: dict[str, Footer | None]
+            ) -> tuple[list[Piece], dict[str, Any]]:  # fmt: skip
+    """The pieces of the files, and pyarrow's parsed footers of the Parquet ones whose own
+    footer (``layouts``) could not be read."""
     pieces: list[Piece] = []
     footers: dict[str, Any] = {}
     for f in files:
-        if _SUFFIXES[Path(f).suffix.lower()] == "csv":
+        if _format(f) == "csv":
             pieces.append(Piece(f, "csv", 0, -1))
             continue
+        footer = layouts.get(f)
+        if footer is not None:
+            pieces.extend(Piece(f, "parquet", i, int(rows))
+                          for i, rows in enumerate(footer.group_rows))  # fmt: skip
+            continue
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from descend.io.formats import parquet_error
+
         try:
             meta = footers[f] = pq.ParquetFile(f).metadata
         except (pa.ArrowException, OSError) as e:
