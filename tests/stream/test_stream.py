@@ -19,6 +19,7 @@ import descend.stream
 from descend.stream.reader import prefetch, shuffle_buffer
 
 source_module = importlib.import_module("descend.stream.source")  # (the name is the function)
+parquet_module = importlib.import_module("descend.stream.parquet")
 
 
 def _frame(m=700, seed=0):
@@ -210,7 +211,7 @@ def test_targets_the_loss_cannot_take_are_refused(tmp_path):
 
 def _pyarrow_only(monkeypatch):
     """The source reads every row group with pyarrow (its own footer reader declines)."""
-    monkeypatch.setattr(source_module, "_read_footer", lambda path: None)
+    monkeypatch.setattr(parquet_module, "read_footer", lambda path: None)
 
 
 @pytest.mark.parametrize("kind", ["float32", "float64", "mixed"])
@@ -224,7 +225,7 @@ def test_parquet_chunks_are_the_columns_as_rows(tmp_path, monkeypatch, kind, par
     if part_columns != "compiled":
         _pyarrow_only(monkeypatch)
     if isinstance(part_columns, int):  # row groups read a few columns at a time
-        monkeypatch.setattr(source_module, "PART_BYTES", 8 * 110 * part_columns)
+        monkeypatch.setattr(parquet_module, "PART_BYTES", 8 * 110 * part_columns)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(300, 4))
     types = {"float32": [pa.float32()] * 4, "float64": [pa.float64()] * 4,
@@ -288,7 +289,7 @@ def test_a_parquet_value_too_large_for_float32_is_named(tmp_path):
 
 
 def test_a_row_buffer_is_used_again_only_when_nothing_refers_to_it():
-    rows = source_module._Buffers(3)
+    rows = parquet_module.RowBuffers(3)
     a = rows.take((4, 2), np.float64)
     b = rows.take((4, 2), np.float64)
     assert not np.shares_memory(a, b)
