@@ -19,6 +19,8 @@ kernels loaded), the fastest kept. Every row prints rows/s, all on the same file
 * ``partial_fit`` over the chunks of descend's own reader (its decoding threads lent to
   scikit-learn), and both per-sample fits over ``HELD`` chunks held in memory (the arithmetic
   alone);
+* the same rows once more as pyarrow writes them by default (snappy-compressed, dictionary
+  pages): pyarrow's read, ``descend.fit`` and the users' ``partial_fit`` loop;
 * the passes one by one in one process: a per-sample epoch in file order, a mini-batch 256
   epoch in the shuffled order (row groups permuted, shuffle buffer), one full-batch (J, ∇J)
   pass, and ``fit`` with ``monitor="full"``, which also evaluates J and ∇J over the file
@@ -56,7 +58,8 @@ BUDGET_MB = 300
 _SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
-def write_file(path: Path, rows: int = ROWS, d: int = D, group: int = GROUP) -> float:
+def write_file(path: Path, rows: int = ROWS, d: int = D, group: int = GROUP,
+               compression: str = "none") -> float:  # fmt: skip
     """X ~ N(0, 1), y = X·w + 1 + noise, written row group by row group; returns seconds."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -66,7 +69,7 @@ def write_file(path: Path, rows: int = ROWS, d: int = D, group: int = GROUP) -> 
     w = rng.normal(size=d)
     names = [f"x{j}" for j in range(d)]
     schema = pa.schema([(n, pa.float64()) for n in names] + [("y", pa.float64())])
-    with pq.ParquetWriter(path, schema, compression="none") as writer:
+    with pq.ParquetWriter(path, schema, compression=compression) as writer:
         for lo in range(0, rows, group):
             n = min(group, rows - lo)
             X = rng.standard_normal((n, d))
@@ -283,6 +286,27 @@ def run_stream(folder: Path, rows: int = ROWS) -> None:
               f"in {limited['fit']:.2f} s, peak RSS {limited['peak_mb']:.0f} MB")  # fmt: skip
     print(f"loss before / after the streamed epoch: {passes['fit_loss'][0]:.4g} / "
           f"{passes['fit_loss'][1]:.4g} (running loss of the epoch {fit['fit_loss']:.4g})")
+    path.unlink()
+    run_snappy(folder, rows)
+
+
+def run_snappy(folder: Path, rows: int) -> None:
+    """The same rows written as pyarrow writes by default (snappy, dictionary pages)."""
+    path = folder / "snappy.parquet"
+    write_file(path, rows, compression="snappy")
+    print(f"\nthe same rows as pyarrow's writer makes them by default (snappy, dictionary "
+          f"pages), {path.stat().st_size / 1e6:,.0f} MB:")  # fmt: skip
+    arrow, fit, user = child(path, "pyarrow"), child(path, "fit"), child(path, "sklearn-user")
+    read = rows / arrow["read"]
+    line("pyarrow read_row_group, every row group (anchor)", read)
+    ours = rows / fit["fit"]
+    line("descend.fit(src, batch_size=1), one epoch", ours, f"{ours / read:.0%} of pyarrow's read",
+         ">= 70%", ours / read >= 0.7)  # fmt: skip
+    users = rows / user["user_partial_fit"]
+    line("SGDRegressor.partial_fit, pyarrow's batches (users')", users)
+    line("  descend.fit(src, batch_size=1) against it", ours, f"{ours / users:.2f}x faster",
+         ">= 3x", ours / users >= 3)  # fmt: skip
+    print(f"peak RSS, descend.fit alone in its process: {fit['peak_mb']:.0f} MB")
 
 
 def run_dask(best_of) -> None:
