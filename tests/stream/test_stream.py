@@ -16,7 +16,7 @@ import pytest
 
 import descend
 import descend.stream
-from descend.stream.reader import prefetch, shuffle_buffer
+from descend.stream.reader import RowBuffers, prefetch, shuffle_buffer
 
 source_module = importlib.import_module("descend.stream.source")  # (the name is the function)
 parquet_module = importlib.import_module("descend.stream.parquet")
@@ -125,9 +125,10 @@ def test_the_shuffled_order_is_row_groups_permuted_then_the_shuffle_buffer(tmp_p
         start += n_file
     rng = np.random.default_rng(5)
     stream = np.concatenate([pieces[i] for i in rng.permutation(len(pieces))])
-    expected = np.concatenate(
-        [b[rng.permutation(len(b))] for b in np.split(stream, [120, 240, 360, 480])]
-    )
+    # each buffer draws a permutation of 120 slots, its k-th row goes to slot perm[k], the
+    # slots are handed on in order; the last buffer (20 rows) hands on the slots it filled
+    buffers = np.split(stream, [120, 240, 360, 480])
+    expected = np.concatenate([b[np.argsort(rng.permutation(120)[: len(b)])] for b in buffers])
     assert np.array_equal(rows, expected)
     again = np.concatenate([y for _, y in src.epoch_chunks(np.random.default_rng(5), True)])
     assert np.array_equal(rows, again)
@@ -289,7 +290,7 @@ def test_a_parquet_value_too_large_for_float32_is_named(tmp_path):
 
 
 def test_a_row_buffer_is_used_again_only_when_nothing_refers_to_it():
-    rows = parquet_module.RowBuffers(3)
+    rows = RowBuffers(3)
     a = rows.take((4, 2), np.float64)
     b = rows.take((4, 2), np.float64)
     assert not np.shares_memory(a, b)

@@ -16,13 +16,13 @@ reading thread keeps its byte buffers.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from descend.base.types import Array
+from descend.stream.reader import RowBuffers
 
 if TYPE_CHECKING:
     from descend.kernels.thrift import Footer
@@ -68,51 +68,6 @@ def _addresses(arrays: list[Any]) -> tuple[Array, np.dtype[Any]] | None:
         return None
     return np.array([a.buffers()[1].address + a.offset * dt.itemsize for a in arrays],
                     dtype=np.int64), dt  # fmt: skip
-
-
-class RowBuffers:
-    """The X buffers of one pass over row groups, each used again once every chunk cut from
-    it has been let go: no allocation per row group (and none of the fragmentation that
-    allocating in several threads leaves), at most ``most`` buffers held.
-
-    A buffer is free when nothing else refers to it: every view of a NumPy array (a chunk
-    ``X[lo:hi]``, a slice of a chunk) refers to the array that owns the memory, so its
-    reference count is then that of an array held by a list alone (:func:`_references`, the
-    same count measured on such an array when the pass starts, whatever the interpreter's
-    own references; read under the lock).
-    """
-
-    def __init__(self, most: int) -> None:
-        self._held: list[Array] = []
-        self._most = most
-        self._lock = threading.Lock()
-        self._free = _references([np.empty(0)], 0)
-
-    def take(self, shape: tuple[int, int], dtype: Any) -> Array:
-        """A free buffer of at least ``shape[0]`` rows cut to ``shape``, or a new one."""
-        with self._lock:
-            spare = None  # a free buffer of another shape, replaced by the new one
-            for i in range(len(self._held)):
-                if _references(self._held, i) == self._free:
-                    buf = self._held[i]
-                    if (
-                        buf.shape[0] >= shape[0]
-                        and buf.shape[1:] == shape[1:]
-                        and buf.dtype == dtype
-                    ):
-                        return buf[: shape[0]]
-                    spare = i
-            buf = np.empty(shape, dtype=dtype)
-            if spare is not None:
-                self._held[spare] = buf
-            elif len(self._held) < self._most:
-                self._held.append(buf)
-            return buf
-
-
-def _references(items: list[Array], i: int) -> int:
-    """The reference count of ``items[i]``."""
-    return sys.getrefcount(items[i])
 
 
 _OPEN = threading.local()

@@ -19,9 +19,10 @@ fit equals the in-memory fit on the concatenated files (the full-batch gradient 
 the chunks' partial sums, the mini-batches are cut from the stream of rows across chunk and
 file boundaries). With ``shuffle=True`` each epoch (1) permutes the pieces with the seeded
 generator (``rng.permutation(n_pieces)``), then (2) passes the rows through a shuffle buffer
-of ``shuffle_buffer`` rows (:func:`descend.stream.reader.shuffle_buffer`: each full buffer is
-permuted with ``rng.permutation`` and handed on in chunks of at most ``chunk_rows`` rows). The
-same seed gives the same order.
+of ``shuffle_buffer`` rows (:func:`descend.stream.reader.shuffle_buffer`: each buffer draws
+``perm = rng.permutation(shuffle_buffer)``, its k-th row goes to slot ``perm[k]``, and its
+slots are handed on in order, in chunks of at most ``chunk_rows`` rows). The same seed gives
+the same order.
 
 **Threads.** ``workers`` threads decode the next pieces while the kernel trains on the current
 chunk (:mod:`descend.stream.reader`), at most ``read_ahead`` pieces ahead.
