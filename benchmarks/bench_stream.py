@@ -236,13 +236,7 @@ def run_stream(folder: Path, rows: int = ROWS) -> None:
     user = child(path, "sklearn-user")
     limited = child(path, "fit", repeat=1, limit_mb=BUDGET_MB)
     rows = fit["rows"]
-    read = rows / arrow["read"]
-    line("pyarrow read_row_group, every row group (anchor)", read)
-    ours = rows / fit["fit"]
-    line("descend.fit(src, batch_size=1), one epoch", ours, f"{ours / read:.0%} of pyarrow's read",
-         ">= 70%", ours / read >= 0.7)  # fmt: skip
-    users = rows / user["user_partial_fit"]
-    line("SGDRegressor.partial_fit, pyarrow's batches (users')", users)
+    read, ours, users = against_anchors(rows, arrow, fit, user)
     plain = rows / est["estimator"]
     line("  GDRegressor(batch_size=1, scale=False).fit(src)", plain,
          f"{plain / users:.2f}x faster", ">= 3x", plain / users >= 3)  # fmt: skip
@@ -290,13 +284,10 @@ def run_stream(folder: Path, rows: int = ROWS) -> None:
     run_snappy(folder, rows)
 
 
-def run_snappy(folder: Path, rows: int) -> None:
-    """The same rows written as pyarrow writes by default (snappy, dictionary pages)."""
-    path = folder / "snappy.parquet"
-    write_file(path, rows, compression="snappy")
-    print(f"\nthe same rows as pyarrow's writer makes them by default (snappy, dictionary "
-          f"pages), {path.stat().st_size / 1e6:,.0f} MB:")  # fmt: skip
-    arrow, fit, user = child(path, "pyarrow"), child(path, "fit"), child(path, "sklearn-user")
+def against_anchors(rows: int, arrow: dict[str, float], fit: dict[str, float],
+                    user: dict[str, float]) -> tuple[float, float, float]:  # fmt: skip
+    """Print pyarrow's read, the streamed fit against it and the users' ``partial_fit`` loop;
+    their rows/s."""
     read = rows / arrow["read"]
     line("pyarrow read_row_group, every row group (anchor)", read)
     ours = rows / fit["fit"]
@@ -304,6 +295,17 @@ def run_snappy(folder: Path, rows: int) -> None:
          ">= 70%", ours / read >= 0.7)  # fmt: skip
     users = rows / user["user_partial_fit"]
     line("SGDRegressor.partial_fit, pyarrow's batches (users')", users)
+    return read, ours, users
+
+
+def run_snappy(folder: Path, rows: int) -> None:
+    """The same rows written as pyarrow writes by default (snappy, dictionary pages)."""
+    path = folder / "snappy.parquet"
+    write_file(path, rows, compression="snappy")
+    print(f"\nthe same rows as pyarrow's writer makes them by default (snappy, dictionary "
+          f"pages), {path.stat().st_size / 1e6:,.0f} MB:")  # fmt: skip
+    arrow, fit, user = child(path, "pyarrow"), child(path, "fit"), child(path, "sklearn-user")
+    _, ours, users = against_anchors(rows, arrow, fit, user)
     line("  descend.fit(src, batch_size=1) against it", ours, f"{ours / users:.2f}x faster",
          ">= 3x", ours / users >= 3)  # fmt: skip
     print(f"peak RSS, descend.fit alone in its process: {fit['peak_mb']:.0f} MB")
